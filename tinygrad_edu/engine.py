@@ -25,7 +25,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from operator import attrgetter
 
 __all__ = ["Value", "no_grad", "is_grad_enabled"]
 
@@ -83,8 +82,9 @@ class Value:
     ``parents``      the op's inputs            ``local_grads``  ∂self/∂parent, one per parent
     """
 
-    # _a, _b: the inputs (None when absent); _da, _db: ∂self/∂_a, ∂self/∂_b.
-    __slots__ = ("data", "grad", "label", "op", "depth", "_a", "_b", "_da", "_db")
+    # _a, _b: the inputs (None when absent); _da, _db: ∂self/∂_a, ∂self/∂_b;
+    # _visit: which backward() call last met this node.
+    __slots__ = ("data", "grad", "label", "op", "depth", "_a", "_b", "_da", "_db", "_visit")
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, Value):
@@ -98,6 +98,7 @@ class Value:
         self.depth = 0
         self._a = self._b = None
         self._da = self._db = 0.0
+        self._visit = None
 
     # -- the graph, as the rest of the library (and micrograd code) sees it ------------
     @property
@@ -202,7 +203,7 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp: overflow, exp({self.data!r}) is larger than the largest float") from None
+            raise OverflowError(f"exp: overflow, exp({self.data!r}) is beyond the largest float") from None
         return _node(e, "exp", self, e)
 
     def log(self) -> Value:
@@ -238,21 +239,39 @@ class Value:
 
         Gradients of intermediate nodes start from 0 on every call; leaves accumulate
         (as in PyTorch: call ``zero_grad()`` between training steps).
+
+        A node is deeper than each of its inputs, so walking the graph one depth level at
+        a time, deepest first, finishes every user of a node before the node itself: its
+        grad is complete when its turn comes. Inputs are found as we go (one pass, no
+        recursion, no sort); ``topological_order`` lists the same order.
         """
-        order = topological_order(self)  # every node before its inputs
-        for node in order:
-            if node._a is not None:
-                node.grad = 0.0
-        self.grad = gradient if self._a is not None else self.grad + gradient
-        for node in order:
-            a = node._a
-            if a is None:  # a leaf: nothing to pass on
-                continue
-            g = node.grad
-            a.grad += node._da * g  # the chain rule, for the first input
-            b = node._b
-            if b is not None:
-                b.grad += node._db * g  # ... and for the second
+        if self._a is None:  # a leaf on its own: ∂self/∂self = 1
+            self.grad += gradient
+            return
+        self.grad = gradient
+        levels: list[list[Value]] = [[] for _ in range(self.depth + 1)]  # levels[d]: depth-d nodes met
+        levels[self.depth].append(self)
+        visit = object()  # marks the nodes met in this call
+        self._visit = visit
+        for level in reversed(levels):
+            for node in level:
+                g = node.grad  # ∂L/∂node, complete: every user of node is done
+                a = node._a
+                if a._visit is not visit:  # first meeting: reset an op's grad, schedule it
+                    a._visit = visit
+                    if a._a is not None:
+                        a.grad = 0.0
+                        levels[a.depth].append(a)
+                a.grad += node._da * g  # the chain rule
+                b = node._b
+                if b is None:
+                    continue
+                if b._visit is not visit:  # the same two steps for the second input
+                    b._visit = visit
+                    if b._a is not None:
+                        b.grad = 0.0
+                        levels[b.depth].append(b)
+                b.grad += node._db * g
 
     # -- plumbing -------------------------------------------------------------------------
     def item(self) -> float:
@@ -283,7 +302,6 @@ class _Constant(Value):
 
 
 _new = object.__new__
-_by_depth = attrgetter("depth")
 
 
 def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db: float = 0.0) -> Value:
@@ -298,6 +316,7 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
         out.depth = 0
         out._a = out._b = None
         out._da = out._db = 0.0
+        out._visit = None
         return out
     out._a = a
     out._da = da
@@ -305,6 +324,7 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     out._db = db
     depth = a.depth if b is None or a.depth >= b.depth else b.depth
     out.depth = depth + 1
+    out._visit = None
     return out
 
 
@@ -317,6 +337,7 @@ def _constant(x: float) -> Value:
     c.depth = 0
     c._a = c._b = None
     c._da = c._db = 0.0
+    c._visit = None
     return c
 
 
@@ -348,23 +369,17 @@ def _power_grad(a: float, n: float) -> float:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root, each before its inputs (root first, leaves last).
-
-    Iterative, so a chain of a million ops needs no recursion. A node is deeper than
-    each of its inputs, so sorting by depth (deepest first) is a topological order;
-    the sort is stable, so the order is the same on every call.
+    """Every node reachable from root in the order ``backward()`` meets them: by depth,
+    deepest first, and within a depth in the order they were found (first input first).
+    Each node comes before its inputs. Pure: it changes no grad.
     """
-    nodes = [root]
+    levels: list[list[Value]] = [[] for _ in range(root.depth + 1)]
+    levels[root.depth].append(root)
     seen = {root}
-    for node in nodes:  # the list grows while we walk it: a breadth-first search
-        a = node._a
-        if a is not None:
-            if a not in seen:
-                seen.add(a)
-                nodes.append(a)
-            b = node._b
-            if b is not None and b not in seen:
-                seen.add(b)
-                nodes.append(b)
-    nodes.sort(key=_by_depth, reverse=True)
-    return nodes
+    for level in reversed(levels):
+        for node in level:
+            for parent in node.parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    levels[parent.depth].append(parent)
+    return [node for level in reversed(levels) for node in level]
