@@ -140,35 +140,39 @@ class Value:
 
     # -- arithmetic: value and local derivatives side by side ---------------------------
     def __add__(self, other: Value | float) -> Value:
-        other = _wrap(other, "+")
+        if not isinstance(other, Value):
+            other = _constant(other, "+")
         return _node(self.data + other.data, "+", self, 1.0, other, 1.0)  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1
 
     def __radd__(self, other: float) -> Value:  # 2 + a, and Python's sum() starting at 0
-        return _wrap(other, "+") + self
+        return _constant(other, "+") + self
 
     def __sub__(self, other: Value | float) -> Value:
-        other = _wrap(other, "-")
+        if not isinstance(other, Value):
+            other = _constant(other, "-")
         return _node(self.data - other.data, "-", self, 1.0, other, -1.0)  # ∂(a−b)/∂b = −1
 
     def __rsub__(self, other: float) -> Value:
-        return _wrap(other, "-") - self
+        return _constant(other, "-") - self
 
     def __mul__(self, other: Value | float) -> Value:
-        other = _wrap(other, "*")
+        if not isinstance(other, Value):
+            other = _constant(other, "*")
         return _node(self.data * other.data, "*", self, other.data, other, self.data)  # ∂(ab)/∂a = b
 
     def __rmul__(self, other: float) -> Value:
-        return _wrap(other, "*") * self
+        return _constant(other, "*") * self
 
     def __truediv__(self, other: Value | float) -> Value:
-        other = _wrap(other, "/")
+        if not isinstance(other, Value):
+            other = _constant(other, "/")
         a, b = self.data, other.data
         if b == 0.0:
             raise _domain_error("/", f"division by zero ({a!r} / 0.0)")
         return _node(a / b, "/", self, 1.0 / b, other, -a / (b * b))  # ∂(a/b)/∂b = −a/b²
 
     def __rtruediv__(self, other: float) -> Value:
-        return _wrap(other, "/") / self
+        return _constant(other, "/") / self
 
     def __neg__(self) -> Value:
         return _node(-self.data, "neg", self, -1.0)  # ∂(−a)/∂a = −1
@@ -192,10 +196,10 @@ class Value:
                     "the exponent; use a number as the exponent")
             return _node(out, "**", self, _power_grad(a, n), exponent, dn)
         n = _as_float(exponent, "the exponent of **")
-        return _node(_power(a, n), "**", self, _power_grad(a, n), _constant(n))
+        return _node(_power(a, n), "**", self, _power_grad(a, n), _constant(n, "**"))
 
     def __rpow__(self, base: float) -> Value:  # 2 ** v
-        return _wrap(base, "**") ** self
+        return _constant(base, "**") ** self
 
     # -- functions ----------------------------------------------------------------------
     def exp(self) -> Value:
@@ -328,9 +332,10 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     return out
 
 
-def _constant(x: float) -> Value:
+def _constant(x: object, op: str) -> Value:
+    """A number x that is an operand of op, wrapped as a constant Value."""
     c = _new(_Constant)
-    c.data = x
+    c.data = _as_float(x, f"the operand of {op}")
     c.grad = 0.0
     c.label = ""
     c.op = ""
@@ -339,13 +344,6 @@ def _constant(x: float) -> Value:
     c._da = c._db = 0.0
     c._visit = None
     return c
-
-
-def _wrap(x: Value | float, op: str) -> Value:
-    """The other operand of op as a Value: a Value as is, a number as a constant."""
-    if isinstance(x, Value):
-        return x
-    return _constant(_as_float(x, f"the operand of {op}"))
 
 
 def _power(a: float, n: float) -> float:
