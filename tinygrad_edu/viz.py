@@ -1,0 +1,254 @@
+"""Pictures with Graphviz: the graph of a Value, and the network picture of an MLP.
+
+In ``draw_dot`` every Value is a box ``name | data | grad`` and every op a small node of its own,
+so an edge runs input → op → output. The edge from an input to its op carries the local derivative
+the forward pass stored, ∂out/∂in: backward() multiplies exactly these numbers (chain rule), so the
+picture shows every factor of every gradient. Names of unlabelled nodes come from
+``trace.node_names``, the same names the step-by-step derivations use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import graphviz
+
+from .engine import Value, topological_order
+from .trace import node_names
+
+__all__ = ["draw_dot", "draw_mlp", "render", "repr_mimebundle", "GraphvizNotFoundError", "FORMATS"]
+
+FORMATS = ("svg", "png", "pdf", "dot")  # render() picks one from the file's suffix
+INSTALL_HELP = (
+    "Graphviz's `dot` program was not found on PATH; it draws the pictures. Install Graphviz:\n"
+    "  Debian/Ubuntu: sudo apt-get install graphviz\n"
+    "  macOS:         brew install graphviz\n"
+    "  conda:         conda install -c conda-forge graphviz\n"
+    "Writing a .dot file needs no Graphviz (render(root, 'graph.dot')); any Graphviz viewer draws it."
+)
+
+FONT = "Helvetica"
+LEAF_FILL = "#dbeafe"  # leaves the user made: the inputs and parameters gradients are for
+ROOT_FILL = "#fef3c7"  # the output (the loss)
+HIGHLIGHT = "#dc2626"  # the node and edge of the current step (backward_frames)
+POSITIVE, NEGATIVE, ZERO = "#2563eb", "#dc2626", "#9ca3af"  # weight colours in draw_mlp
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is missing; the message says how to install it."""
+
+
+def _num(x: float) -> str:
+    """4 significant digits, trailing zeros kept so columns line up; -0 shows as 0."""
+    return format(x + 0.0, "#.4g")
+
+
+def _text(s: str) -> graphviz.nohtml:
+    """A plain DOT label: backslashes kept literally, newlines as line breaks, never read as HTML."""
+    return graphviz.nohtml(s.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def _field(s: str) -> str:
+    """One field of a record label: the characters records give a meaning are escaped."""
+    return re.sub(r"([\\{}|<>])", r"\\\1", s.replace("\n", " "))
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool = True,
+    max_nodes: int = 500,
+    *,
+    shown_grads: Mapping[Value, float] | None = None,
+    highlight_node: Value | None = None,
+    highlight_edge: tuple[Value, Value] | None = None,
+    caption: str | None = None,
+) -> graphviz.Digraph:
+    """The graph that computed ``root``: data and grad on every Value, ∂out/∂in on every edge.
+
+    ``shown_grads`` (Value → grad): only these nodes show a grad, the others a blank one (a frame
+    of the backward pass). ``highlight_node`` is drawn in red; ``highlight_edge = (parent, node)``
+    highlights the edge from parent into node's op, the one carrying ∂L/∂node back to parent.
+    ``caption`` is the graph's title. Node ids follow the topological order, so the same graph
+    always gives the same DOT source, byte for byte.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    order = topological_order(root)[::-1]  # inputs first, as the forward pass made them
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"draw_dot: the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
+            "for a network draw the neuron-level picture with draw_mlp(model), or pass a larger max_nodes"
+        )
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    if highlight_node is not None and highlight_node not in ids:
+        raise ValueError("draw_dot: highlight_node is not a node of root's graph")
+    if highlight_edge is not None:
+        parent, child = highlight_edge
+        if child not in ids or not any(p is parent for p in child.parents):
+            raise ValueError("draw_dot: highlight_edge must be (parent, node) with parent an input of node")
+    if shown_grads is None and show_grad:
+        shown_grads = {node: node.grad for node in order}
+    names = node_names(root)
+    across = rankdir in ("LR", "RL")  # braces turn a record's fields sideways: keep them one row
+
+    dot = graphviz.Digraph(
+        "tinygrad_edu",
+        graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT},
+        node_attr={"fontname": FONT, "fontsize": "11"},
+        edge_attr={"fontname": FONT, "fontsize": "9", "color": "#4b5563"},
+    )
+    if caption is not None:
+        dot.attr(label=_text(caption), labelloc="t", fontsize="14")
+    for node in order:
+        node_id, hot = ids[node], node is highlight_node
+        emphasis = {"color": HIGHLIGHT, "penwidth": "3", "fontcolor": HIGHLIGHT} if hot else {}
+        if node.is_constant:  # a number an op wrapped: no box of its own, nothing to learn
+            dot.node(node_id, _text(names[node]), shape="plaintext", fontcolor="#6b7280", **emphasis)
+            continue
+        fields = [_field(names[node]), f"data {_num(node.data)}"]
+        if shown_grads is not None:
+            fields.append(f"grad {_num(shown_grads[node])}" if node in shown_grads else "grad ")
+        label = " | ".join(fields)
+        fill = LEAF_FILL if node.is_leaf else ROOT_FILL if node is root else "white"
+        dot.node(node_id, graphviz.nohtml(f"{{ {label} }}" if across else label),
+                 shape="record", style="filled", fillcolor=fill, **emphasis)
+        if node.is_leaf:
+            continue
+        op_id = f"{node_id}op"
+        dot.node(op_id, _text(node.op), shape="ellipse", margin="0.02", height="0.3", **emphasis)
+        dot.edge(op_id, node_id)
+        for parent, local in zip(node.parents, node.local_grads):
+            attrs = {}
+            # A constant is not differentiated with respect to (for x ** 2 the engine stores no ∂/∂2).
+            if show_local_grads and not parent.is_constant:
+                attrs["label"] = _text(f"∂{names[node]}/∂{names[parent]} = {_num(local)}")
+            if highlight_edge is not None and highlight_edge[0] is parent and highlight_edge[1] is node:
+                attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
+            dot.edge(ids[parent], op_id, **attrs)
+    return dot
+
+
+def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) -> Path:
+    """Write a picture to ``path``; the format comes from the suffix: .svg, .png, .pdf or .dot.
+
+    ``graph`` is a Value (drawn with ``draw_dot(graph, **draw_options)``) or a drawn graph, such as
+    ``draw_mlp(model)``. A .dot file is the DOT source and needs no Graphviz binary; the others need
+    ``dot``, and without it raise GraphvizNotFoundError saying how to install it.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"render: cannot tell the picture format from {str(path)!r}; "
+            f"end the file name with one of {', '.join('.' + f for f in FORMATS)}"
+        )
+    if isinstance(graph, Value):
+        graph = draw_dot(graph, **draw_options)
+    elif not isinstance(graph, graphviz.Digraph):
+        raise TypeError(f"render: expected a Value or a graphviz.Digraph, got {type(graph).__name__}")
+    elif draw_options:
+        raise TypeError(f"render: {', '.join(draw_options)} apply to a Value, not to an already drawn graph")
+    path.write_bytes(graph.source.encode() if fmt == "dot" else _pipe(graph, fmt))
+    return path
+
+
+def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
+    """The picture, drawn by Graphviz's ``dot``."""
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(INSTALL_HELP) from None
+
+
+def repr_mimebundle(value: Value) -> dict[str, str]:
+    """What Jupyter shows for a Value: its graph as SVG when Graphviz can draw it, and always the text."""
+    bundle = {"text/plain": repr(value)}
+    # A notebook's display must never fail: no dot, a graph too big, anything -> the text alone.
+    with contextlib.suppress(Exception):
+        bundle["image/svg+xml"] = _pipe(draw_dot(value), "svg").decode("utf-8")
+    return bundle
+
+
+def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = None,
+             rankdir: str = "LR") -> graphviz.Digraph:
+    """The network as a textbook draws it: one node per input and per neuron, one edge per weight.
+
+    Each neuron shows its activation and bias; each edge its weight ``w``, blue when positive and
+    red when negative, thicker the larger ``|w|``. With ``inputs`` the forward pass runs and each
+    neuron shows its output. With ``loss`` (whose ``backward()`` is run when it has not been) every
+    edge also shows ∂L/∂w and every neuron ∂L/∂b: the update is ``w ← w − α·∂L/∂w``.
+    """
+    layers = [layer.neurons for layer in model.layers]
+    nin = len(layers[0][0].w)
+    outputs = _forward(layers, inputs, nin) if inputs is not None else None
+    if loss is not None:
+        if not isinstance(loss, Value):
+            raise TypeError(f"draw_mlp: loss must be a Value, got {type(loss).__name__}")
+        if loss.grad == 0.0:  # backward() sets the root's grad to 1: it has not run yet
+            loss.backward()
+    biggest = max(abs(w.data) for neurons in layers for n in neurons for w in n.w) or 1.0
+
+    dot = graphviz.Digraph(
+        "mlp",
+        graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT, "nodesep": "0.3",
+                    "ranksep": "1.6"},
+        node_attr={"fontname": FONT, "fontsize": "11"},
+        edge_attr={"fontname": FONT, "fontsize": "9"},
+    )
+    previous = [f"x{i}" for i in range(nin)]
+    with dot.subgraph(name="inputs") as column:
+        column.attr(rank="same")
+        for i, node_id in enumerate(previous):
+            value = f" = {_num(float(inputs[i]))}" if inputs is not None else ""
+            column.node(node_id, _text(f"x{i + 1}{value}"), shape="circle", style="filled",
+                        fillcolor=LEAF_FILL)
+    for l, neurons in enumerate(layers):
+        ids = [f"l{l + 1}n{j}" for j in range(len(neurons))]
+        with dot.subgraph(name=f"layer{l + 1}") as column:
+            column.attr(rank="same")
+            for j, n in enumerate(neurons):
+                lines = [n.activation, f"b = {_num(n.b.data)}"]
+                if loss is not None:
+                    lines.append(f"∂L/∂b = {_num(n.b.grad)}")
+                if outputs is not None:
+                    lines.append(f"out = {_num(outputs[l][j])}")
+                column.node(ids[j], _text("\n".join(lines)), shape="ellipse")
+        for j, n in enumerate(neurons):
+            for source, w in zip(previous, n.w):
+                colour = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
+                label = f"w = {_num(w.data)}" + (f"\n∂L/∂w = {_num(w.grad)}" if loss is not None else "")
+                dot.edge(source, ids[j], _text(label), color=colour, fontcolor=colour,
+                         penwidth=f"{0.5 + 3.5 * abs(w.data) / biggest:.2f}")
+        previous = ids
+    if loss is not None:
+        dot.node("loss", _text(f"L = {_num(loss.data)}"), shape="box", style="filled", fillcolor=ROOT_FILL)
+        for node_id in previous:
+            dot.edge(node_id, "loss", style="dashed", color=ZERO)
+    return dot
+
+
+def _forward(layers: list, inputs: Sequence[float], nin: int) -> list[list[float]]:
+    """Every neuron's output for one input vector: act(b + Σ wᵢ·xᵢ), with the engine's activations."""
+    xs = [float(x) for x in inputs]
+    if len(xs) != nin:
+        raise ValueError(f"draw_mlp: the model takes {nin} inputs, got {len(xs)}")
+    outputs = []
+    for neurons in layers:
+        xs = [_activate(n.activation, n.b.data + sum(w.data * x for w, x in zip(n.w, xs))) for n in neurons]
+        outputs.append(xs)
+    return outputs
+
+
+def _activate(activation: str, z: float) -> float:
+    if activation == "linear":
+        return z
+    if activation not in ("relu", "tanh", "sigmoid"):
+        raise ValueError(f"draw_mlp: unknown activation {activation!r}; expected relu, tanh, sigmoid, linear")
+    return getattr(Value(z), activation)().data
