@@ -1,10 +1,25 @@
-"""The backward pass, one chain-rule step at a time: names for the nodes of a graph."""
+"""The backward pass, one chain-rule step at a time.
+
+``backward()`` applies one rule to every edge of the graph, from the output back to the leaves:
+
+    ∂L/∂parent += ∂node/∂parent · ∂L/∂node
+                  (local grad)    (upstream grad)
+
+``trace_backward(root)`` does exactly what ``root.backward()`` does and also writes each of these
+steps down as a ``BackwardStep``; ``explain(root)`` turns the steps into the derivation a teacher
+writes on the board. ``node_names`` gives the nodes the short names that pictures use too.
+"""
 
 from __future__ import annotations
 
-from .engine import Value, topological_order
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
-__all__ = ["node_names"]
+from .engine import Value, _as_float, topological_order
+
+__all__ = ["BackwardStep", "trace_backward", "explain", "node_names", "leaves"]
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -32,3 +47,189 @@ def node_names(root: Value) -> dict[Value, str]:
             name = f"v{count}"
         names[node] = name
     return names
+
+
+def leaves(root: Value) -> list[Value]:
+    """The leaves the user made (not constants), in reading order: ``w*x + b`` gives w, x, b."""
+    found: list[Value] = []
+    seen: set[Value] = set()
+    stack = [root]
+    while stack:  # depth first, first input first; a stack, so deep graphs need no recursion
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.is_leaf and not node.is_constant:
+            found.append(node)
+        stack.extend(reversed(node.parents))
+    return found
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One chain-rule step:  parent.grad += local_grad · upstream_grad.
+
+    ``node``               the node being processed (its grad is complete)
+    ``parent``             one of its inputs, receiving gradient
+    ``local_grad``         ∂node/∂parent, computed in the forward pass
+    ``upstream_grad``      ∂L/∂node
+    ``contribution``       local_grad · upstream_grad
+    ``parent_grad_after``  parent.grad after this step (a sum when the parent has several users)
+    """
+
+    node: Value
+    parent: Value
+    local_grad: float
+    upstream_grad: float
+    contribution: float
+    parent_grad_after: float
+
+
+def _check_root(root: object, function: str) -> Value:
+    if not isinstance(root, Value):
+        raise TypeError(f"{function}(root): root must be a Value, got {type(root).__name__}: {root!r}")
+    return root
+
+
+def trace_backward(root: Value, gradient: float = 1.0) -> list[BackwardStep]:
+    """Run ``root.backward(gradient)`` and return its chain-rule steps, in the order it applies them.
+
+    Afterwards every grad is what ``backward()`` leaves: intermediate grads start from 0, leaves
+    (constants included) accumulate. ``backward()`` itself is untouched, so it pays nothing for
+    this; ``topological_order`` is the order ``backward()`` walks (deepest level first), and within
+    a node the first input comes first. A leaf root has no steps (its grad just grows by gradient).
+    """
+    _check_root(root, "trace_backward")
+    gradient = _as_float(gradient, "trace_backward(gradient)")
+    if root.is_leaf:
+        root.grad += gradient
+        return []
+    order = topological_order(root)
+    for node in order:
+        if not node.is_leaf:
+            node.grad = 0.0  # backward() resets an op's grad before the first contribution
+    root.grad = gradient
+    steps = []
+    for node in order:
+        upstream = node.grad  # complete: every user of node came earlier in the order
+        for parent, local in zip(node.parents, node.local_grads):
+            contribution = local * upstream
+            parent.grad += contribution
+            steps.append(BackwardStep(node, parent, local, upstream, contribution, parent.grad))
+    return steps
+
+
+def shown_steps(steps: list[BackwardStep]) -> list[BackwardStep]:
+    """The steps worth showing a learner: all but those into constants (the 2 in ``x * 2``)."""
+    return [step for step in steps if not step.parent.is_constant]
+
+
+# -- writing the derivation ------------------------------------------------------------------
+def number(x: float) -> str:
+    """4 decimals (as on the board), scientific notation for numbers that would not show."""
+    if x == 0.0 or 1e-4 <= abs(x) < 1e6 or not math.isfinite(x):
+        return f"{x + 0.0:.4f}"  # + 0.0 turns -0.0 into 0.0
+    return f"{x:.4e}"
+
+
+@dataclass(frozen=True)
+class _Style:
+    name: Callable[[str], str]  # how a node's name is written
+    d: Callable[[str, str], str]  # ∂top/∂bottom
+    relations: dict[str, str]  # "=", "+=", "<-" and "->" as this style writes them
+    dot: str
+    times: str
+    minus: str
+    alpha: str
+
+
+def _text_name(name: str) -> str:
+    simple = re.fullmatch(r"[^\W\d]\w*|-?[\d.]+(e[-+]?\d+)?", name)
+    return name if simple else f"({name})"
+
+
+_LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}
+
+
+def _latex_name(name: str) -> str:
+    escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in name)
+    return escaped if len(name) == 1 else rf"\mathrm{{{escaped}}}"
+
+
+_STYLES = {
+    "text": _Style(_text_name, lambda top, bottom: f"∂{top}/∂{bottom}",
+                   {"=": " = ", "+=": " += ", "<-": " ← ", "->": " → "}, " · ", " × ", " − ", "α"),
+    "latex": _Style(_latex_name, lambda top, bottom: rf"\frac{{\partial {top}}}{{\partial {bottom}}}",
+                    {"=": " = ", "+=": r" \mathrel{+}= ", "<-": r" \leftarrow ", "->": r" \;\Rightarrow\; "},
+                    r" \cdot ", r" \times ", " - ", r"\alpha"),
+}
+
+
+def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
+    """The backward pass as a derivation, one chain-rule step per line, e.g.
+
+        ∂L/∂w += ∂z/∂w · ∂L/∂z = 2.0000 × -0.5000 = -1.0000
+
+    then every leaf's final gradient and, with a learning rate ``lr``, the gradient-descent update
+    ``w ← w − α·∂L/∂w`` of every leaf (written down only: no data changes). Nodes are named by
+    ``node_names`` (labels, else L, v1, v2, ...); a step's running total is shown when a node
+    collects gradient from several users. Steps into constants are left out.
+
+    ``style``: "text" (a terminal), "markdown" (a notebook cell; math in $...$) or "latex" (an
+    ``align*`` environment for slides, needs amsmath).
+
+    This *is* the backward pass: like ``root.backward()``, it leaves every grad filled in (leaves
+    accumulate, so ``zero_grad()`` first when reusing a graph).
+    """
+    _check_root(root, "explain")
+    if style not in ("text", "markdown", "latex"):
+        raise ValueError(f"explain: style must be 'text', 'markdown' or 'latex', got {style!r}")
+    if lr is not None:
+        lr = _as_float(lr, "explain(lr)")
+        if not (math.isfinite(lr) and lr > 0.0):
+            raise ValueError(f"explain: the learning rate lr must be a positive number, got {lr!r}")
+    s = _STYLES["text" if style == "text" else "latex"]
+    names = {node: s.name(name) for node, name in node_names(root).items()}
+    L = names[root]
+
+    def grad(node: Value) -> str:
+        return s.d(L, names[node])
+
+    steps = trace_backward(root)
+    sections: list[tuple[str, list[tuple[str, str, str]]]] = []  # (heading, [(lhs, relation, rhs)])
+    lines = [(grad(root), "=", number(1.0))]  # where every backward pass starts: ∂L/∂L = 1
+    for step in shown_steps(steps):
+        local = s.d(names[step.node], names[step.parent])
+        rhs = (f"{local}{s.dot}{grad(step.node)} = {number(step.local_grad)}{s.times}"
+               f"{number(step.upstream_grad)} = {number(step.contribution)}")
+        if step.parent_grad_after != step.contribution:  # it already had gradient: show the sum
+            rhs += f"{s.relations['->']}{grad(step.parent)} = {number(step.parent_grad_after)}"
+        lines.append((grad(step.parent), "+=", rhs))
+    sections.append(("Backward pass, one chain-rule step per line:", lines))
+    sections.append(("Gradients of the leaves:",
+                     [(grad(leaf), "=", number(leaf.grad)) for leaf in leaves(root)]))
+    if lr is not None:
+        alpha = s.alpha if style == "text" else f"${s.alpha}$"
+        dot = s.dot.strip()  # α·∂L/∂w, tight
+        sections.append((f"Gradient descent with learning rate {alpha} = {lr:g}:", [
+            (names[leaf], "<-", f"{names[leaf]}{s.minus}{s.alpha}{dot}{grad(leaf)} = {number(leaf.data)}"
+             f"{s.minus}{lr:g}{s.times}{number(leaf.grad)} = {number(leaf.data - lr * leaf.grad)}")
+            for leaf in leaves(root)]))
+    return _layout(sections, style, s)
+
+
+def _layout(sections: list[tuple[str, list[tuple[str, str, str]]]], style: str, s: _Style) -> str:
+    """The sections as a terminal text, a Markdown cell or a LaTeX align* environment."""
+    out = []
+    for heading, lines in sections:
+        if style == "text":
+            out += [heading, *(f"  {lhs}{s.relations[rel]}{rhs}" for lhs, rel, rhs in lines), ""]
+        elif style == "markdown":
+            out += [heading, "", *(f"- ${lhs}{s.relations[rel]}{rhs}$" for lhs, rel, rhs in lines), ""]
+        else:
+            out.append(rf"\intertext{{{heading}}}" if out else rf"\begin{{align*}}  % {heading}")
+            out += [rf"{lhs} &{s.relations[rel].strip()} {rhs} \\" for lhs, rel, rhs in lines]
+    if style == "latex":
+        out[-1] = out[-1].removesuffix(r" \\")  # no empty row at the end
+        out.append(r"\end{align*}")
+    return "\n".join(out).rstrip("\n") + "\n"

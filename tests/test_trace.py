@@ -1,0 +1,255 @@
+"""trace: the backward pass written down step by step, checked by hand, against PyTorch and
+against backward() itself on random graphs."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_edu import Value
+from tinygrad_edu.engine import topological_order
+from tinygrad_edu.trace import BackwardStep, explain, leaves, node_names, trace_backward
+
+
+def small_graph():
+    """L = (w·x + b)·w at w = 2, x = 3, b = -1: w has two users, so its gradient is a sum."""
+    w, x, b = Value(2.0, label="w"), Value(3.0, label="x"), Value(-1.0, label="b")
+    return (w * x + b) * w, (w, x, b)
+
+
+# Written by hand from the math, not copied from the output:
+#   v1 = w·x = 6,  v2 = v1 + b = 5,  L = v2·w = 10
+#   ∂L/∂v2 = w = 2,  ∂L/∂w (direct) = v2 = 5,  ∂v2/∂v1 = ∂v2/∂b = 1,  ∂v1/∂w = x = 3,  ∂v1/∂x = w = 2
+#   so ∂L/∂w = 5 + 3·2 = 11,  ∂L/∂x = 2·2 = 4,  ∂L/∂b = 1·2 = 2;  with α = 0.1: w 0.9, x 2.6, b -1.2
+EXPECTED_TEXT = """\
+Backward pass, one chain-rule step per line:
+  ∂L/∂L = 1.0000
+  ∂L/∂v2 += ∂L/∂v2 · ∂L/∂L = 2.0000 × 1.0000 = 2.0000
+  ∂L/∂w += ∂L/∂w · ∂L/∂L = 5.0000 × 1.0000 = 5.0000
+  ∂L/∂v1 += ∂v2/∂v1 · ∂L/∂v2 = 1.0000 × 2.0000 = 2.0000
+  ∂L/∂b += ∂v2/∂b · ∂L/∂v2 = 1.0000 × 2.0000 = 2.0000
+  ∂L/∂w += ∂v1/∂w · ∂L/∂v1 = 3.0000 × 2.0000 = 6.0000 → ∂L/∂w = 11.0000
+  ∂L/∂x += ∂v1/∂x · ∂L/∂v1 = 2.0000 × 2.0000 = 4.0000
+
+Gradients of the leaves:
+  ∂L/∂w = 11.0000
+  ∂L/∂x = 4.0000
+  ∂L/∂b = 2.0000
+
+Gradient descent with learning rate α = 0.1:
+  w ← w − α·∂L/∂w = 2.0000 − 0.1 × 11.0000 = 0.9000
+  x ← x − α·∂L/∂x = 3.0000 − 0.1 × 4.0000 = 2.6000
+  b ← b − α·∂L/∂b = -1.0000 − 0.1 × 2.0000 = -1.2000
+"""
+
+
+def test_explain_text_is_the_hand_derivation():
+    L, _ = small_graph()
+    assert explain(L, lr=0.1) == EXPECTED_TEXT
+
+
+def test_explain_without_lr_has_no_update_section():
+    L, _ = small_graph()
+    assert explain(L) == EXPECTED_TEXT.split("\nGradient descent")[0]
+
+
+def test_explain_latex_is_one_aligned_row_per_line():
+    L, _ = small_graph()
+    latex = explain(L, style="latex", lr=0.1)
+    lines = latex.splitlines()
+    assert lines[0].startswith(r"\begin{align*}") and lines[-1] == r"\end{align*}"
+    assert (r"\frac{\partial L}{\partial w} &\mathrel{+}= \frac{\partial \mathrm{v1}}{\partial w} \cdot "
+            r"\frac{\partial L}{\partial \mathrm{v1}} = 3.0000 \times 2.0000 = 6.0000 \;\Rightarrow\; "
+            r"\frac{\partial L}{\partial w} = 11.0000 \\") in lines
+    assert (r"w &\leftarrow w - \alpha\cdot\frac{\partial L}{\partial w} = "
+            r"2.0000 - 0.1 \times 11.0000 = 0.9000 \\") in lines
+    assert lines[-2].endswith("-1.2000")  # the last row has no trailing \\ (no empty row)
+    assert sum(line.endswith(r"\\") or line.endswith("-1.2000") for line in lines) == 7 + 3 + 3
+
+
+def test_explain_markdown_is_a_list_of_math_items():
+    L, _ = small_graph()
+    items = [line for line in explain(L, style="markdown").splitlines() if line.startswith("- ")]
+    assert len(items) == 7 + 3
+    assert all(item.startswith("- $") and item.endswith("$") for item in items)
+    assert items[-1] == r"- $\frac{\partial L}{\partial b} = 2.0000$"
+
+
+def test_explain_is_the_backward_pass_and_leaves_accumulate():
+    L, (w, x, b) = small_graph()
+    explain(L)
+    assert (w.grad, x.grad, b.grad) == (11.0, 4.0, 2.0)
+    second = explain(L)  # like backward(): leaves accumulate, and the derivation shows the sums
+    assert (w.grad, x.grad, b.grad) == (22.0, 8.0, 4.0)
+    assert "∂L/∂x += ∂v1/∂x · ∂L/∂v1 = 2.0000 × 2.0000 = 4.0000 → ∂L/∂x = 8.0000" in second
+
+
+def test_constants_are_traced_but_not_explained():
+    x = Value(3.0, label="x")
+    L = x * 2 + 1
+    steps = trace_backward(L)
+    assert [(node_names(L)[s.node], node_names(L)[s.parent]) for s in steps] == [
+        ("L", "v1"), ("L", "1"), ("v1", "x"), ("v1", "2")]
+    text = explain(x * 2 + 1)  # a fresh graph: x's grad starts from where trace_backward left it
+    assert "∂L/∂2" not in text and "∂L/∂1" not in text
+    assert "  ∂L/∂x += ∂v1/∂x · ∂L/∂v1 = 2.0000 × 1.0000 = 2.0000 → ∂L/∂x = 4.0000\n" in text
+    assert leaves(L) == [x]
+
+
+def test_names_need_parentheses_and_tiny_numbers_stay_visible():
+    a = Value(1e-6, label="a")
+    z = a * 1.0
+    z.label = "a*1"
+    L = z.tanh()
+    text = explain(L)
+    assert "∂L/∂(a*1) += ∂L/∂(a*1) · ∂L/∂L = 1.0000 × 1.0000 = 1.0000" in text
+    assert "  ∂L/∂a = 1.0000\n" in text
+    assert "= 1.0000e-06" in explain(a * a)  # not 0.0000
+
+
+def test_a_leaf_root_has_no_steps_and_its_grad_grows():
+    a = Value(5.0, label="a")
+    assert trace_backward(a) == [] and a.grad == 1.0
+    assert explain(a) == "Backward pass, one chain-rule step per line:\n  ∂a/∂a = 1.0000\n\n" \
+        "Gradients of the leaves:\n  ∂a/∂a = 2.0000\n"
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda L: explain(L, style="html"), ValueError, "style must be 'text', 'markdown' or 'latex', got 'htm"),
+    (lambda L: explain(L, lr=0), ValueError, "lr must be a positive number, got 0.0"),
+    (lambda L: explain(L, lr=math.inf), ValueError, "lr must be a positive number"),
+    (lambda L: explain(L, lr="0.1"), TypeError, "explain(lr) must be a real number"),
+    (lambda L: explain(3.0), TypeError, "explain(root): root must be a Value, got float"),
+    (lambda L: trace_backward([L]), TypeError, "trace_backward(root): root must be a Value, got list"),
+])
+def test_bad_input_is_a_clear_error(call, error, message):
+    L, _ = small_graph()
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call(L)
+
+
+def test_step_records_fit_together():
+    L, (w, x, b) = small_graph()
+    steps = trace_backward(L)
+    assert steps[0] == BackwardStep(L, L.parents[0], 2.0, 1.0, 2.0, 2.0)
+    for step in steps:
+        assert step.contribution == step.local_grad * step.upstream_grad
+        assert step.upstream_grad == step.node.grad  # the node's grad was complete when it was processed
+    assert [s.parent_grad_after for s in steps if s.parent is w] == [5.0, 11.0]
+
+
+# -- against PyTorch --------------------------------------------------------------------------
+def torch_replay(root):
+    """The same graph in PyTorch (float64); every tensor keeps its grad."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (the CI installs torch==2.13.0)")
+    ops = {"+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div, "**": torch.pow,
+           "neg": torch.neg, "exp": torch.exp, "log": torch.log, "tanh": torch.tanh,
+           "sigmoid": torch.sigmoid, "relu": torch.relu}
+    tensors = {}
+    for node in reversed(topological_order(root)):  # inputs first
+        if node.is_leaf:
+            t = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
+        else:
+            t = ops[node.op](*(tensors[p] for p in node.parents))
+            t.retain_grad()
+        tensors[node] = t
+
+    def local_grads(node):  # ∂node/∂parent with the other inputs held fixed
+        fresh = [tensors[p].detach().clone().requires_grad_(True) for p in node.parents]
+        return torch.autograd.grad(ops[node.op](*fresh), fresh)
+
+    tensors[root].backward()
+    return tensors, local_grads
+
+
+def test_step_records_match_pytorch():
+    x1, x2 = Value(2.0, label="x1"), Value(-0.5, label="x2")
+    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    L = (o - 0.25) ** 2 + (w1 * w1).exp() / (x1 - w2).sigmoid() + x2.relu() - (w2 * 0.5).log()
+    steps = trace_backward(L)
+    tensors, local_grads = torch_replay(L)
+    assert len(steps) == sum(len(node.parents) for node in tensors)
+    # The number in (o - 0.25) ** 2 is a constant: the engine gives it no derivative, torch does.
+    for step in (s for s in steps if not s.parent.is_constant):
+        torch_local = local_grads(step.node)[step.node.parents.index(step.parent)]
+        if step.node.parents.count(step.parent) == 1:  # x*x: each of the two inputs has its own
+            assert step.local_grad == pytest.approx(torch_local.item(), rel=1e-12, abs=1e-12)
+        assert step.upstream_grad == pytest.approx(tensors[step.node].grad.item(), rel=1e-12)
+    for node, t in tensors.items():
+        last = [s.parent_grad_after for s in steps if s.parent is node and not node.is_constant]
+        if last:
+            assert last[-1] == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-15)
+            assert node.grad == last[-1]
+
+
+# -- against backward() on random graphs -------------------------------------------------------
+class Spy(float):
+    """A local derivative that records every multiplication backward() does with it."""
+
+    def __new__(cls, value, log, node, parent):
+        spy = super().__new__(cls, value)
+        spy.log, spy.node, spy.parent = log, node, parent
+        return spy
+
+    def __mul__(self, upstream):
+        self.log.append((self.node, self.parent, float(upstream)))
+        return float(self) * upstream
+
+    __rmul__ = __mul__
+
+
+UNARY = ["tanh", "sigmoid", "relu", "neg"]
+BINARY = ["+", "-", "*"]
+
+
+@st.composite
+def random_graphs(draw):
+    """A few leaves, then ops on earlier nodes (reuse, x*x, numbers on either side); the root
+    uses the last node."""
+    nodes = [Value(draw(st.floats(-2, 2)), label=f"x{i}") for i in range(draw(st.integers(1, 4)))]
+    leaf_grads = [draw(st.floats(-1, 1)) for _ in nodes]
+    for _ in range(draw(st.integers(1, 14))):
+        a = nodes[draw(st.integers(0, len(nodes) - 1))]
+        op = draw(st.sampled_from(UNARY + BINARY))
+        if op in UNARY:
+            nodes.append(-a if op == "neg" else getattr(a, op)())
+            continue
+        b = draw(st.one_of(st.sampled_from(nodes), st.floats(-2, 2)))
+        if draw(st.booleans()) and not isinstance(b, Value):
+            a, b = b, a  # 2 * x
+        nodes.append({"+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q}[op](a, b))
+    return nodes[-1], leaf_grads
+
+
+def same(x, y):
+    return x == y or (math.isnan(x) and math.isnan(y))
+
+
+@settings(max_examples=300, deadline=None)
+@given(random_graphs(), st.floats(-3, 3))
+def test_trace_backward_is_backward_on_random_graphs(graph, gradient):
+    root, leaf_grads = graph
+    order = topological_order(root)
+    graph_leaves = [node for node in order if node.is_leaf]
+    start = {leaf: g for leaf, g in zip(graph_leaves, leaf_grads * len(graph_leaves))}
+    for leaf in graph_leaves:
+        leaf.grad = start.get(leaf, 0.0)  # leaves accumulate: start from something
+    steps = trace_backward(root, gradient)
+    traced = {node: node.grad for node in order}
+
+    log = []  # what backward() multiplies, in its order; the slots are private, this is a test
+    for node in order:
+        if not node.is_leaf:
+            node._da = Spy(node._da, log, node, node._a)
+            if node._b is not None:
+                node._db = Spy(node._db, log, node, node._b)
+    for leaf in graph_leaves:
+        leaf.grad = start.get(leaf, 0.0)
+    root.backward(gradient)
+
+    assert all(same(traced[node], node.grad) for node in order)
+    assert len(log) == len(steps)
+    for (node, parent, upstream), step in zip(log, steps):
+        assert step.node is node and step.parent is parent and same(step.upstream_grad, upstream)
