@@ -47,15 +47,12 @@ def step(title: str) -> Callable:
 
 @dataclass
 class Check:
-    """One formula compared with the engine: the largest |engine − formula| and the tolerance."""
+    """One claim the demo verified: ``ok``, and what was compared (for a formula: the largest error)."""
 
     claim: str
-    error: float
-    tol: float
-
-    @property
-    def ok(self) -> bool:
-        return self.error <= self.tol  # False for NaN
+    ok: bool
+    detail: str = ""
+    error: float | None = None  # for a formula: the largest |engine − formula|
 
 
 @dataclass
@@ -68,7 +65,7 @@ class Step:
     done: bool = False
     output: str = field(default="", repr=False)
     checks: list[Check] = field(default_factory=list, repr=False)
-    graph_root: Value | None = field(default=None, repr=False)
+    graph: Any = field(default=None, repr=False)  # a Value or a graphviz.Digraph
 
     def __repr__(self) -> str:
         if not self.done:
@@ -92,6 +89,7 @@ class Tour:
         self.svg_dir: Path | None = None  # where each step's graph is written as SVG, when set
         self.out = None  # where the tour prints; None: sys.stdout at the time of printing
         self._current: Step | None = None  # the step that is running
+        self._last_kind = "top"  # what the running step printed last: "top", "text", "table", "check"
 
     # -- walking through --------------------------------------------------------------------
     def next(self) -> Step | None:
@@ -118,14 +116,16 @@ class Tour:
         return current
 
     def graph(self) -> Any:
-        """The current step's computation graph as a graphviz.Digraph (it displays itself in Jupyter)."""
+        """The current step's picture as a graphviz.Digraph (it displays itself in Jupyter), or None."""
         current = self.steps[self.index] if self.index >= 0 else None
-        if current is None or current.graph_root is None:
+        if current is None or current.graph is None:
             self._write("(this step has no graph to draw)\n")
             return None
-        from tinygrad_edu.viz import draw_dot
+        if isinstance(current.graph, Value):
+            from tinygrad_edu.viz import draw_dot
 
-        return draw_dot(current.graph_root)
+            return draw_dot(current.graph)
+        return current.graph
 
     def play(self, pause: bool = False) -> bool:
         """Run the steps that are left (with ``pause``, wait for Enter between them); True if all pass."""
@@ -157,16 +157,18 @@ class Tour:
 
     # -- what a step uses -------------------------------------------------------------------
     def say(self, text: str) -> None:
-        """Print a paragraph (indentation of the source removed)."""
-        self._write(textwrap.dedent(text).strip("\n") + "\n")
+        """Print a paragraph (indentation of the source removed), after a blank line."""
+        self._write(self._gap() + textwrap.dedent(text).strip("\n") + "\n")
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], digits: int = 6) -> None:
-        """Print rows under a header, numbers right-aligned with ``digits`` decimals."""
+        """Print rows under a header: numbers right-aligned with ``digits`` decimals, text left-aligned."""
         cells = [[_cell(x, digits) for x in row] for row in rows]
         widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
-        lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
-        lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
-        self._write("\n".join("  " + line for line in lines) + "\n")
+        numeric = [not isinstance(x, str) for x in rows[0]]
+        align = lambda text, i: text.rjust(widths[i]) if numeric[i] else text.ljust(widths[i])  # noqa: E731
+        lines = [header, *cells]
+        text = "\n".join("  " + "  ".join(align(c, i) for i, c in enumerate(line)).rstrip() for line in lines)
+        self._write(self._gap("table") + text + "\n")
 
     def matrix(self, name: str, rows: Sequence[Sequence[float]], digits: int = 4) -> None:
         """Print a matrix (or a vector, as one row) with its name, in brackets."""
@@ -176,69 +178,91 @@ class Tour:
         label = f"  {name} = "
         pad = " " * len(label)
         middle = len(lines) // 2
-        self._write("\n".join((label if i == middle else pad) + line for i, line in enumerate(lines)) + "\n")
+        text = "\n".join((label if i == middle else pad) + line for i, line in enumerate(lines))
+        self._write(self._gap("table") + text + "\n")
 
     def check(self, claim: str, engine: Any, formula: Any, tol: float = TOLERANCE) -> bool:
         """Compare the engine's numbers with a formula's (a number, or lists of them); print the verdict."""
         got, want = _flatten(engine), _flatten(formula)
         if len(got) != len(want):
             raise ValueError(f"check {claim!r}: the engine gave {len(got)} numbers, the formula {len(want)}")
-        error = max((abs(g - w) for g, w in zip(got, want)), default=0.0)
-        if any(math.isnan(g) or math.isnan(w) for g, w in zip(got, want)):
-            error = math.nan
-        result = Check(claim, error, tol)
-        self._current.checks.append(result)
-        mark = "✓" if result.ok else "✗ FAILED:"
+        errors = [abs(g - w) for g, w in zip(got, want)]
+        error = math.nan if any(map(math.isnan, errors)) else max(errors, default=0.0)
         if len(got) == 1:
-            detail = f"engine {got[0]:+.12f}, formula {want[0]:+.12f}, |difference| {error:.1e}"
+            detail = f"engine {got[0]:.12g}, formula {want[0]:.12g}, differ by {error:.1g}"
         else:
-            detail = f"{len(got)} numbers, largest |engine − formula| {error:.1e}"
-        self._write(f"  {mark} {claim}   ({detail} ≤ {tol:g})\n" if result.ok else
-                    f"  {mark} {claim}   ({detail} > {tol:g})\n")
-        return result.ok
+            detail = f"{len(got)} numbers, largest |engine − formula| = {error:.1g}"
+        ok = error <= tol  # False for NaN
+        if not ok or tol != TOLERANCE:
+            detail += f" {'≤' if ok else '>'} tolerance {tol:g}"
+        return self._record(Check(claim, ok, detail, error))
 
-    def show_graph(self, root: Value, about: str = "this graph") -> None:
-        """Make ``root``'s graph the step's picture: written as SVG with --svg-dir, ``tour.graph()`` else."""
-        self._current.graph_root = root
+    def verify(self, claim: str, ok: bool, detail: str = "") -> bool:
+        """Record and print a claim that is true or false (a loss went down, an accuracy was reached)."""
+        return self._record(Check(claim, bool(ok), detail))
+
+    def _record(self, check: Check) -> bool:
+        self._current.checks.append(check)
+        mark = "✓" if check.ok else "✗ FAILED:"
+        detail = f"   ({check.detail})" if check.detail else ""
+        self._write(f"{self._gap('check')}  {mark} {check.claim}{detail}\n")
+        return check.ok
+
+    def show_graph(self, graph: Any, about: str = "this graph") -> None:
+        """Make a graph the step's picture: a Value (its computation graph) or a drawn graphviz.Digraph.
+
+        With ``svg_dir`` set (--svg-dir) it is written there as SVG; ``tour.graph()`` returns it.
+        """
+        self._current.graph = graph
         if self.svg_dir is None:
-            self._write(f"  (picture of {about}: tour.graph() in a notebook, or run with --svg-dir DIR)\n")
+            where = "tour.graph() in a notebook, or run with --svg-dir DIR"
+            self._write(f"{self._gap()}(picture of {about}: {where})\n")
             return
         if shutil.which("dot") is None:
-            self._write(f"  (no picture of {about}: Graphviz's `dot` is not installed)\n")
+            self._write(f"{self._gap()}(no picture of {about}: Graphviz's `dot` program is not installed)\n")
             return
-        from tinygrad_edu.viz import draw_dot
+        from tinygrad_edu.viz import render
 
         self.svg_dir.mkdir(parents=True, exist_ok=True)
-        path = self.svg_dir / f"{self.name}-step{self._current.number}.svg"
-        path.write_bytes(draw_dot(root).pipe(format="svg"))
-        self._write(f"  picture of {about}: {path}\n")
+        path = render(graph, self.svg_dir / f"{self.name}-step{self._current.number}.svg")
+        self._write(f"{self._gap()}Picture of {about}: {path}\n")
 
     def progress(self, k: int, total: int, text: str) -> None:
         """Report training progress: one refreshing line in a terminal, about ten plain lines otherwise."""
         line = f"  [{k:>{len(str(total))}}/{total}] {text}"
         stream = self.out or sys.stdout
-        if stream.isatty():
-            stream.write("\r" + line + "\033[K")  # \033[K clears what a longer line left behind
-            if k == total:
-                stream.write("\n")
-            stream.flush()
-            if k == total:
-                self._current.output += line + "\n"
-        elif k == total or k % max(1, total // 10) == 0:
-            self._write(line + "\n")
+        if not stream.isatty():
+            if k == total or k % max(1, total // 10) == 0:
+                self._write(self._gap("progress") + line + "\n")
+            return
+        self._write(self._gap("progress"))  # a blank line before the first report only
+        stream.write("\r" + line + "\033[K")  # \033[K clears what a longer line left behind
+        if k == total:
+            stream.write("\n")
+            self._current.output += line + "\n"  # the final line is what a step shown again shows
+        stream.flush()
 
     # -- plumbing ---------------------------------------------------------------------------
     def _run(self, current: Step) -> None:
         if current.number == 1:
             self._write(f"{self.title}\n{'=' * len(self.title)}\n")
+            self._write(f"✓ marks a formula that the engine's numbers match to {TOLERANCE:g}.\n")
         header = f"── Step {current.number}/{len(self.steps)}: {current.title} "
-        self._current = current
+        self._current, self._last_kind = current, "top"
         try:
             self._write(f"\n{header}{'─' * max(3, 78 - len(header))}\n")
             current.run()
         finally:
             self._current = None
         current.done = True
+
+    def _gap(self, kind: str = "text") -> str:
+        """A blank line between blocks; none at the top of a step, nor before a check that follows
+        a table, nor between lines of one kind (checks, progress)."""
+        previous, self._last_kind = self._last_kind, kind
+        if previous == "top" or (kind == "check" and previous == "table") or kind == previous != "text":
+            return ""
+        return "\n"
 
     def _write(self, text: str) -> None:
         stream = self.out or sys.stdout

@@ -1,0 +1,149 @@
+"""The chain rule in one neuron: why ∂J/∂W = (Z − t)·X for a sigmoid neuron with log loss.
+
+One output neuron, Y = W·X + b, Z = sigmoid(Y), J = log_loss(Z, t). The engine's gradients are set
+next to the closed forms ∂J/∂wᵢ = (Z − t)·xᵢ, ∂J/∂b = Z − t and ∂J/∂xᵢ = wᵢ·(Z − t), each checked,
+and the walkthrough shows why sigmoid and log loss collapse to the plain error Z − t.
+"""
+
+from __future__ import annotations
+
+import random
+
+from demos.tour import Tour, main, step
+from tinygrad_edu import Value
+from tinygrad_edu.losses import log_loss
+from tinygrad_edu.optim import SGD
+
+
+class ChainRule(Tour):
+    title = "The chain rule in one neuron: ∂J/∂W = (Z − t)·X"
+    name = "chain_rule"
+
+    def __init__(self, seed: int = 0, n_inputs: int = 3, lr: float = 0.5) -> None:
+        super().__init__()
+        rng = random.Random(seed)  # round numbers, so the arithmetic can be followed by eye
+        self.X = [Value(round(rng.uniform(-2, 2), 1), label=f"x{i}") for i in range(1, n_inputs + 1)]
+        self.W = [Value(round(rng.uniform(-1, 1), 2), label=f"w{i}") for i in range(1, n_inputs + 1)]
+        self.b = Value(round(rng.uniform(-0.5, 0.5), 1), label="b")
+        self.t = 1.0 if rng.random() < 0.5 else 0.0
+        self.lr = lr
+
+    def forward(self) -> Value:
+        """Y = W·X + b, Z = sigmoid(Y), J = log_loss(Z, t); keeps Y and Z for the steps."""
+        self.Y = sum((w * x for w, x in zip(self.W, self.X)), self.b)
+        self.Y.label = "Y"
+        self.Z = self.Y.sigmoid()
+        self.Z.label = "Z"
+        self.J = log_loss(self.Z, self.t)
+        self.J.label = "J"
+        return self.J
+
+    @step("The neuron and its loss (the forward pass)")
+    def forward_pass(self) -> None:
+        J = self.forward()
+        numbers = lambda values: ", ".join(f"{v.data:g}" for v in values)  # noqa: E731
+        terms = " + ".join(f"({w.data:g})·({x.data:g})" for w, x in zip(self.W, self.X))
+        self.say(f"""
+            Inputs X = ({numbers(self.X)}), weights W = ({numbers(self.W)}), bias b = {self.b.data:g},
+            and the target t = {self.t:g}: the label this example should get.
+        """)
+        self.table(["", "forward pass", "value"], [
+            ["Y", f"= W·X + b = {terms} + ({self.b.data:g})", self.Y.data],
+            ["Z", "= sigmoid(Y) = 1/(1 + e^−Y)   (a probability)", self.Z.data],
+            ["J", "= −(t·log Z + (1 − t)·log(1 − Z))   (log loss)", J.data],
+        ])
+        self.say("""
+            J is small when Z is close to t. Training changes W and b to make J smaller; for that it
+            needs ∂J/∂wᵢ and ∂J/∂b: how much J changes per unit change of each.
+        """)
+
+    @step("backward(): every gradient at once")
+    def backward(self) -> None:
+        self.J.backward()
+        self.say("""
+            J.backward() walks the graph from J back to the inputs. At each node it multiplies the
+            local derivative (stored in the forward pass) by the gradient arriving from above:
+                ∂J/∂input += ∂node/∂input · ∂J/∂node        (the chain rule)
+        """)
+        nodes = [self.J, self.Z, self.Y, *self.W, self.b, *self.X]
+        self.table(["node", "data", "grad = ∂J/∂node"], [[n.label, n.data, n.grad] for n in nodes])
+        self.say("The next steps derive each of these numbers by hand.")
+        self.show_graph(self.J, "the neuron with every gradient")
+
+    @step("Link by link: sigmoid and log loss collapse to Z − t")
+    def collapse(self) -> None:
+        Z, t = self.Z.data, self.t
+        self.say(f"""
+            The chain from J down to Y has two links:
+              ∂J/∂Z = −t/Z + (1 − t)/(1 − Z) = (Z − t) / (Z·(1 − Z))   (derivative of the log loss)
+              ∂Z/∂Y = sigmoid′(Y) = Z·(1 − Z)                              (derivative of the sigmoid)
+            Their product is ∂J/∂Y = (Z − t)/(Z·(1 − Z)) · Z·(1 − Z) = Z − t = {Z - t:.6f}.
+        """)
+        self.check("∂J/∂Z = (Z − t)/(Z·(1 − Z))", self.Z.grad, (Z - t) / (Z * (1 - Z)))
+        self.check("∂Z/∂Y = Z·(1 − Z), as stored by the sigmoid node",
+                   self.Z.local_grads[0], Z * (1 - Z))
+        self.check("∂J/∂Y = Z − t", self.Y.grad, Z - t)
+        self.say("""
+            The factor Z·(1 − Z) cancels. That is why the sigmoid and the log loss are used together:
+            the gradient is just the error Z − t, large when the neuron is confidently wrong, where a
+            squared error would be multiplied by Z·(1 − Z) ≈ 0 and learning would stall.
+        """)
+
+    @step("The weights: ∂J/∂wᵢ = (Z − t)·xᵢ")
+    def weights(self) -> None:
+        error = self.Z.data - self.t
+        self.say("""
+            One more link: Y = Σ wᵢ·xᵢ + b, so ∂Y/∂wᵢ = xᵢ and ∂Y/∂b = 1. Hence
+              ∂J/∂wᵢ = ∂J/∂Y · ∂Y/∂wᵢ = (Z − t)·xᵢ        ∂J/∂b = Z − t
+        """)
+        rows = [[w.label, x.data, w.grad, error * x.data] for w, x in zip(self.W, self.X)]
+        rows.append(["b", 1.0, self.b.grad, error])
+        self.table(["weight", "its input", "engine ∂J/∂w", "(Z − t)·input"], rows)
+        self.check("∂J/∂wᵢ = (Z − t)·xᵢ", [w.grad for w in self.W], [error * x.data for x in self.X])
+        self.check("∂J/∂b = Z − t", self.b.grad, error)
+
+    @step("The inputs: ∂J/∂xᵢ = wᵢ·(Z − t)")
+    def inputs(self) -> None:
+        error = self.Z.data - self.t
+        self.say("""
+            By the same link with the roles swapped, ∂Y/∂xᵢ = wᵢ, so ∂J/∂xᵢ = wᵢ·(Z − t). If the xᵢ
+            were the outputs of an earlier layer, this is the error that layer receives: the output
+            error sent back along each weight. That is backpropagation.
+        """)
+        rows = [[x.label, w.data, x.grad, w.data * error] for w, x in zip(self.W, self.X)]
+        self.table(["input", "its weight", "engine ∂J/∂x", "w·(Z − t)"], rows)
+        self.check("∂J/∂xᵢ = wᵢ·(Z − t)", [x.grad for x in self.X], [w.data * error for w in self.W])
+
+    @step("One step of gradient descent: W ← W − α·(Z − t)·X")
+    def update(self) -> None:
+        error, old = self.Z.data - self.t, [p.data for p in (*self.W, self.b)]
+        inputs = [x.data for x in self.X] + [1.0]  # the bias's "input" is 1
+        self.say(f"""
+            Gradient descent moves every parameter a little against its gradient, with a step size
+            (learning rate) α = {self.lr:g}:
+              wᵢ ← wᵢ − α·∂J/∂wᵢ = wᵢ − α·(Z − t)·xᵢ        b ← b − α·(Z − t)
+            tinygrad_edu.optim.SGD does exactly this for every parameter it is given.
+        """)
+        SGD([*self.W, self.b], lr=self.lr).step()
+        new = [p.data for p in (*self.W, self.b)]
+        self.table(["param", "before", f"after SGD(lr={self.lr:g}).step()"],
+                   [[p.label, before, p.data] for p, before in zip((*self.W, self.b), old)])
+        self.check("SGD.step():  w ← w − α·(Z − t)·x", new,
+                   [w - self.lr * error * x for w, x in zip(old, inputs)])
+        J_before, Z_before = self.J.data, self.Z.data
+        self.J_after = self.forward().data
+        self.say(f"""
+            With the new weights, Z moves from {Z_before:.6f} to {self.Z.data:.6f} (the target is
+            t = {self.t:g}) and the loss falls from {J_before:.6f} to {self.J_after:.6f}.
+        """)
+        self.J_before = J_before
+        self.verify("the loss went down", self.J_after < J_before, f"{J_before:.6f} → {self.J_after:.6f}")
+
+
+def tour(seed: int = 0, **kwargs) -> ChainRule:
+    """The chain-rule walkthrough; ``seed`` draws the inputs, weights and target."""
+    return ChainRule(seed=seed, **kwargs)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(tour))
