@@ -179,7 +179,7 @@ class Tour:
         pad = " " * len(label)
         middle = len(lines) // 2
         text = "\n".join((label if i == middle else pad) + line for i, line in enumerate(lines))
-        self._write(self._gap("table") + text + "\n")
+        self._write(self._gap("vector" if len(lines) == 1 else "matrix") + text + "\n")
 
     def check(self, claim: str, engine: Any, formula: Any, tol: float = TOLERANCE) -> bool:
         """Compare the engine's numbers with a formula's (a number, or lists of them); print the verdict."""
@@ -258,9 +258,11 @@ class Tour:
 
     def _gap(self, kind: str = "text") -> str:
         """A blank line between blocks; none at the top of a step, nor before a check that follows
-        a table, nor between lines of one kind (checks, progress)."""
+        a table or matrix, nor between checks, progress reports or vectors."""
         previous, self._last_kind = self._last_kind, kind
-        if previous == "top" or (kind == "check" and previous == "table") or kind == previous != "text":
+        if previous == "top" or (kind == "check" and previous in ("table", "vector", "matrix")):
+            return ""
+        if kind == previous and kind in ("check", "progress", "vector"):
             return ""
         return "\n"
 

@@ -1,0 +1,148 @@
+"""Backpropagation through two sigmoid layers, by hand and by the engine, one matrix at a time.
+
+The classic digit network is 400–25–10 (Andrew Ng's course); this one is 4–3–2, small enough to
+print. With Θ¹, Θ² holding one row per neuron and the bias in column 0 (a¹ = [1; X], a² = [1; H]):
+δ² = O − Y, ∂J/∂Θ² = δ² ⊗ a², δ¹ = (W²ᵀ δ²) ⊙ H ⊙ (1 − H), ∂J/∂Θ¹ = δ¹ ⊗ a¹, where W² is Θ² without
+its bias column. Each is computed in plain Python and checked against the engine's gradients.
+"""
+
+from __future__ import annotations
+
+import random
+
+from demos.matrices import matvec, outer, sigmoid, transpose
+from demos.tour import Tour, main, step
+from tinygrad_edu.losses import log_loss
+from tinygrad_edu.nn import MLP
+
+
+def theta(layer) -> list[list[float]]:
+    """A layer's parameters as Ng's Θ: one row per neuron, [bias, weights...]."""
+    return [[n.b.data] + [w.data for w in n.w] for n in layer.neurons]
+
+
+def theta_grad(layer) -> list[list[float]]:
+    """The engine's ∂J/∂Θ for a layer, in the same layout."""
+    return [[n.b.grad] + [w.grad for w in n.w] for n in layer.neurons]
+
+
+class BackpropLayers(Tour):
+    title = "Backpropagation through two layers: δ² = O − Y, δ¹ = (W²ᵀδ²) ⊙ H ⊙ (1 − H)"
+    name = "backprop_layers"
+
+    def __init__(self, seed: int = 0, sizes: tuple[int, int, int] = (4, 3, 2)) -> None:
+        super().__init__()
+        rng = random.Random(seed)
+        n_in, n_hidden, n_out = sizes
+        self.model = MLP(n_in, [n_hidden, n_out], activation="sigmoid", output_activation="sigmoid",
+                         seed=seed)
+        for p in self.model.parameters():  # biases start at 0 in nn; give them values so they show
+            if p.label.startswith("b"):
+                p.data = round(rng.uniform(-0.5, 0.5), 2)
+        self.X = [round(rng.uniform(0, 1), 2) for _ in range(n_in)]  # e.g. pixel intensities
+        label = rng.randrange(n_out)
+        self.Y = [1.0 if k == label else 0.0 for k in range(n_out)]  # one-hot: the right class is 1
+
+    @step("The network")
+    def network(self) -> None:
+        layer1, layer2 = self.model.layers
+        n_in, n_hidden, n_out = len(self.X), len(layer1.neurons), len(layer2.neurons)
+        self.say(f"""
+            {n_in} inputs → {n_hidden} hidden sigmoid neurons → {n_out} sigmoid outputs: {self.model!r}.
+            Each layer's parameters form a matrix Θ with one row per neuron: the bias in column 0,
+            then one weight per input. With a 1 put in front of each layer's input (a¹ = [1; X],
+            a² = [1; H]), a whole layer is one product: H = sigmoid(Θ¹·a¹).
+        """)
+        self.matrix(f"Θ¹ ({n_hidden}×{n_in + 1})", theta(layer1))
+        self.matrix(f"Θ² ({n_out}×{n_hidden + 1})", theta(layer2))
+        self.matrix("X", [self.X], digits=2)
+        self.matrix("Y", [[int(y) for y in self.Y]])
+        self.say("""
+            The loss for this example is the log loss summed over the outputs:
+              J = Σₖ −(Yₖ·log Oₖ + (1 − Yₖ)·log(1 − Oₖ))
+        """)
+
+    @step("The forward pass, by hand and by the engine")
+    def forward(self) -> None:
+        layer1, layer2 = self.model.layers
+        # by hand
+        self.a1 = [1.0, *self.X]
+        self.H = [sigmoid(z) for z in matvec(theta(layer1), self.a1)]
+        self.a2 = [1.0, *self.H]
+        self.O = [sigmoid(z) for z in matvec(theta(layer2), self.a2)]
+        # by the engine: the same layers, as Values
+        self.H_values = layer1(self.X)
+        self.O_values = layer2(self.H_values)
+        self.J = sum(log_loss(o, y) for o, y in zip(self.O_values, self.Y))
+        self.say("a¹ = [1; X],  H = sigmoid(Θ¹·a¹),  a² = [1; H],  O = sigmoid(Θ²·a²):")
+        self.matrix("H", [self.H])
+        self.matrix("O", [self.O])
+        self.check("H by hand = the engine's hidden layer", self.H_values, self.H)
+        self.check("O by hand = the engine's outputs", self.O_values, self.O)
+        self.say(f"J = {self.J.data:.6f}. Now J.backward() fills ∂J/∂p for every parameter p.")
+        self.J.backward()
+        from tinygrad_edu.viz import draw_mlp
+
+        self.show_graph(draw_mlp(self.model, self.X, self.J), "the network with ∂J/∂w on every weight")
+
+    @step("Output layer: δ² = O − Y")
+    def output_delta(self) -> None:
+        self.delta2 = [o - y for o, y in zip(self.O, self.Y)]
+        self.say("""
+            δ² is ∂J/∂z² for the output neurons' weighted sums z² = Θ²·a². Each output is a sigmoid
+            with log loss, so, exactly as for one neuron (demos.chain_rule), the Oₖ·(1 − Oₖ) of the
+            sigmoid cancels against the log loss and δ² = O − Y.
+        """)
+        self.matrix("δ²", [self.delta2])
+        engine = [o.parents[0].grad for o in self.O_values]  # the node under each output's sigmoid
+        self.check("δ² = O − Y", engine, self.delta2)
+
+    @step("Output weights: ∂J/∂Θ² = δ² ⊗ a²")
+    def output_weights(self) -> None:
+        self.say("""
+            z²ₖ = Σⱼ Θ²ₖⱼ·a²ⱼ, so ∂z²ₖ/∂Θ²ₖⱼ = a²ⱼ and ∂J/∂Θ²ₖⱼ = δ²ₖ·a²ⱼ: an outer product. Column 0
+            is the bias column: a²₀ = 1, so ∂J/∂(bias) = δ².
+        """)
+        self.dTheta2 = outer(self.delta2, self.a2)
+        self.matrix("δ² ⊗ a²", self.dTheta2)
+        self.matrix("engine's ∂J/∂Θ²", theta_grad(self.model.layers[1]))
+        self.check("∂J/∂Θ² = δ² ⊗ a²  (bias column included)", theta_grad(self.model.layers[1]), self.dTheta2)
+
+    @step("Hidden layer: δ¹ = (W²ᵀ δ²) ⊙ H ⊙ (1 − H)")
+    def hidden_delta(self) -> None:
+        W2 = [row[1:] for row in theta(self.model.layers[1])]  # Θ² without its bias column
+        self.dH = matvec(transpose(W2), self.delta2)
+        self.delta1 = [g * h * (1 - h) for g, h in zip(self.dH, self.H)]
+        self.say("""
+            Each hidden output Hⱼ feeds every output neuron k through the weight W²ₖⱼ, so its
+            gradient gathers the output errors back along those weights: ∂J/∂H = W²ᵀ·δ² (the bias
+            column is left out: the constant 1 in a² has no gradient to pass on). Through the hidden
+            sigmoid, whose derivative is H ⊙ (1 − H):  δ¹ = ∂J/∂z¹ = (W²ᵀ·δ²) ⊙ H ⊙ (1 − H).
+        """)
+        self.matrix("W²ᵀ·δ²", [self.dH])
+        self.matrix("δ¹", [self.delta1])
+        self.check("∂J/∂H = W²ᵀ·δ²", [h.grad for h in self.H_values], self.dH)
+        self.check("δ¹ = (W²ᵀ·δ²) ⊙ H ⊙ (1 − H)", [h.parents[0].grad for h in self.H_values], self.delta1)
+
+    @step("Hidden weights: ∂J/∂Θ¹ = δ¹ ⊗ a¹")
+    def hidden_weights(self) -> None:
+        self.dTheta1 = outer(self.delta1, self.a1)
+        self.matrix("δ¹ ⊗ a¹", self.dTheta1)
+        self.check("∂J/∂Θ¹ = δ¹ ⊗ a¹  (bias column included)", theta_grad(self.model.layers[0]), self.dTheta1)
+        self.say("""
+            That is the whole backward pass of the network, in four lines:
+              δ² = O − Y                     ∂J/∂Θ² = δ² ⊗ [1; H]
+              δ¹ = (W²ᵀδ²) ⊙ H ⊙ (1 − H)     ∂J/∂Θ¹ = δ¹ ⊗ [1; X]
+            and the update is Θ ← Θ − α·∂J/∂Θ. For the 400–25–10 digit network the lines are the
+            same, with Θ¹ of size 25×401 and Θ² of size 10×26; over m examples the gradients are
+            averaged (demos.minibatch).
+        """)
+
+
+def tour(seed: int = 0, **kwargs) -> BackpropLayers:
+    """The two-layer backpropagation walkthrough; ``seed`` draws the weights, input and label."""
+    return BackpropLayers(seed=seed, **kwargs)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(tour))
