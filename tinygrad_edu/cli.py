@@ -1,0 +1,136 @@
+"""The ``tinygrad-edu`` command: an expression in, its gradients and its picture out, no Python needed.
+
+Each subcommand is one function decorated with ``@command(...)``: it gets the parsed expression
+(variables already filled in) and the parsed arguments. Usage errors exit with 2 (argparse);
+errors in an expression or a value exit with 1 and a message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .engine import Value
+from .expr import ExpressionError, parse
+from .viz import FORMATS, GraphvizNotFoundError, render
+
+__all__ = ["main", "command", "option"]
+
+PROG = "tinygrad-edu"
+_COMMANDS: list[tuple[str, str, str, tuple, Callable]] = []
+
+
+def option(*flags: str, **settings) -> tuple:
+    """One argparse argument of a subcommand: ``option("-o", "--output", help=...)``."""
+    return flags, settings
+
+
+def command(name: str, summary: str, examples: str, *options: tuple):
+    """Register ``run(root, leaves, args)`` as the subcommand ``name``.
+
+    Every subcommand takes ``EXPR [NAME=VALUE ...]``; ``root`` is the parsed expression and
+    ``leaves`` maps each variable name to its leaf Value, in the order given.
+    """
+    def register(run: Callable[[Value, dict[str, Value], argparse.Namespace], None]) -> Callable:
+        _COMMANDS.append((name, summary, examples, options, run))
+        return run
+    return register
+
+
+class _Failure(Exception):
+    """An error the user can fix: its message is printed, the exit status is 1."""
+
+
+def _variable(text: str) -> tuple[str, str]:
+    """NAME=VALUE, split; anything else is a usage error (exit 2)."""
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (like w=-3), got {text!r}")
+    return name, value
+
+
+def _picture_path(text: str) -> Path:
+    if Path(text).suffix.lower().lstrip(".") not in FORMATS:
+        suffixes = ", ".join("." + f for f in FORMATS)
+        raise argparse.ArgumentTypeError(f"cannot tell the format from {text!r}; end it with {suffixes}")
+    return Path(text)
+
+
+def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
+    """The expression of the command line, with its variables as labelled leaves."""
+    numbers = {}
+    for name, text in args.variables:
+        if name in numbers:
+            raise _Failure(f"{name} is given twice")
+        try:
+            number = float(text)
+        except ValueError:
+            raise _Failure(f"the value of {name} must be a number, got {text!r}") from None
+        if not math.isfinite(number):
+            raise _Failure(f"the value of {name} must be a finite number, got {text!r}")
+        numbers[name] = number
+    leaves = {name: Value(x, label=name) for name, x in numbers.items()}
+    return parse(args.expression, leaves), leaves
+
+
+@command(
+    "graph",
+    "run the forward and backward pass, print every gradient, draw the graph",
+    '  tinygrad-edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o neuron.svg\n'
+    '  tinygrad-edu graph "x**2 + 3*x" x=1.5 --no-grad -o forward.png\n'
+    '  tinygrad-edu graph "sigmoid(a*b)" a=1 b=-2 --rankdir TB -o graph.dot',
+    option("-o", "--output", type=_picture_path, metavar="FILE",
+           help="write the picture here; the format comes from the suffix: .svg .png .pdf .dot"),
+    option("--no-grad", action="store_true", help="the forward pass only: no backward, no gradients"),
+    option("--rankdir", choices=("LR", "TB"), default="LR",
+           help="LR draws left to right (default), TB top to bottom"),
+)
+def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
+    if not args.no_grad:
+        root.backward()
+    print(f"{args.expression} = {root.data:.6g}")
+    width = max([len(name) for name in leaves] + [8])
+    print(f"{'variable':<{width}}  {'value':>12}" + ("" if args.no_grad else f"  {'gradient':>12}"))
+    for name, leaf in leaves.items():
+        print(f"{name:<{width}}  {leaf.data:>12.6g}" + ("" if args.no_grad else f"  {leaf.grad:>12.6g}"))
+    if args.output:
+        render(root, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
+        print(f"wrote {args.output}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="See backpropagation: an expression's values, gradients and graph, from the shell.",
+        epilog="examples:\n" + "\n".join(examples for _, _, examples, _, _ in _COMMANDS)
+        + f"\n\nrun '{PROG} COMMAND --help' for the options of a command; an expression starting "
+        "with '-' goes after '--'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subcommands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
+    for name, summary, examples, options, run in _COMMANDS:
+        sub = subcommands.add_parser(name, help=summary, description=summary, epilog="examples:\n" + examples,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("expression", metavar="EXPR",
+                         help="numbers, names, + - * / **, parentheses, exp log tanh sigmoid relu")
+        sub.add_argument("variables", metavar="NAME=VALUE", nargs="*", type=_variable,
+                         help="the value of each variable in EXPR")
+        for flags, settings in options:
+            sub.add_argument(*flags, **settings)
+        sub.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 bad expression or value, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    try:
+        root, leaves = _expression(args)
+        args.run(root, leaves, args)
+    except (_Failure, ExpressionError, GraphvizNotFoundError, ValueError, OSError) as e:
+        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    return 0
