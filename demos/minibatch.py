@@ -1,0 +1,155 @@
+"""The gradient of a mini-batch: the mean of per-example gradients, and a product of Jacobians.
+
+One sigmoid layer sees a batch of m examples; the loss is the mean log loss over the batch. Its
+gradient is computed four ways and each is checked against the engine's: as the mean of the m
+per-example gradients, as the chain of Jacobians ∂J/∂O · ∂O/∂Z · ∂Z/∂W, and with the two common
+weight layouts: Z = X·W + b with a column per neuron (CS231n, ∂J/∂W = Xᵀ·dZ) and one row of Θ per
+neuron with the bias in column 0 (Andrew Ng's course, ∂J/∂Θ = dZᵀ·[1 X]).
+"""
+
+from __future__ import annotations
+
+import random
+
+from demos.matrices import matmul, transpose
+from demos.tour import Tour, main, step
+from tinygrad_edu.losses import log_loss
+from tinygrad_edu.nn import Layer
+
+
+class Minibatch(Tour):
+    title = "The gradient of a mini-batch: a mean, and a product of Jacobians"
+    name = "minibatch"
+
+    def __init__(self, seed: int = 0, m: int = 4, d: int = 3, n: int = 2) -> None:
+        super().__init__()
+        rng = random.Random(seed)
+        self.m, self.d, self.n = m, d, n
+        self.layer = Layer(d, n, activation="sigmoid", seed=seed)
+        for neuron in self.layer.neurons:  # biases start at 0 in nn; give them values so they show
+            neuron.b.data = round(rng.uniform(-0.5, 0.5), 2)
+        self.X = [[round(rng.uniform(-1, 1), 2) for _ in range(d)] for _ in range(m)]
+        self.Y = [[float(rng.random() < 0.5) for _ in range(n)] for _ in range(m)]
+
+    def loss(self, rows: list[int]) -> tuple[list[list], object]:
+        """The outputs O (a row per example) and the mean log loss over the given examples."""
+        O = [self.layer(self.X[i]) for i in rows]
+        O = [o if isinstance(o, list) else [o] for o in O]  # a layer of one neuron returns a Value
+        J = sum(log_loss(o, y) for i, row in zip(rows, O) for o, y in zip(row, self.Y[i])) / len(rows)
+        return O, J
+
+    def W_grad(self) -> list[list[float]]:
+        """The engine's ∂J/∂W in the CS231n layout: W is d×n, a column per neuron."""
+        return [[neuron.w[j].grad for neuron in self.layer.neurons] for j in range(self.d)]
+
+    def b_grad(self) -> list[float]:
+        return [neuron.b.grad for neuron in self.layer.neurons]
+
+    @step("A mini-batch through one layer")
+    def batch(self) -> None:
+        m, d, n = self.m, self.d, self.n
+        self.say(f"""
+            {m} examples, {d} inputs each, go through one layer of {n} sigmoid neurons. Example i gives
+            outputs Oᵢₖ; the loss of the batch is the mean over the examples:
+              J = (1/m)·Σᵢ Jᵢ,   Jᵢ = Σₖ −(Yᵢₖ·log Oᵢₖ + (1 − Yᵢₖ)·log(1 − Oᵢₖ))
+        """)
+        self.matrix(f"X ({m}×{d})", self.X, digits=2)
+        self.matrix(f"Y ({m}×{n})", [[int(y) for y in row] for row in self.Y])
+        self.O, self.J = self.loss(list(range(m)))
+        self.layer.zero_grad()
+        self.J.backward()
+        self.say(f"J = {self.J.data:.6f}; J.backward() gives the batch gradient:")
+        self.matrix(f"∂J/∂W ({d}×{n})", self.W_grad())
+        self.matrix("∂J/∂b", [self.b_grad()])
+
+    @step("The mean of the per-example gradients")
+    def mean_of_examples(self) -> None:
+        self.say("""
+            Differentiation is linear: the gradient of a mean is the mean of the gradients,
+              ∂J/∂W = (1/m)·Σᵢ ∂Jᵢ/∂W.
+            So backprop can run one example at a time (as the engine does here: m separate graphs,
+            m backward() calls) and average.
+        """)
+        params = self.layer.parameters()
+        per_example = []
+        for i in range(self.m):
+            self.layer.zero_grad()
+            _, Ji = self.loss([i])
+            Ji.backward()
+            per_example.append([p.grad for p in params])
+        mean = [sum(g[k] for g in per_example) / self.m for k in range(len(params))]
+        self.layer.zero_grad()
+        self.J.backward()  # the batch gradient again, for the comparison and the steps after
+        header = ["param", *(f"∂J{i + 1}/∂p" for i in range(self.m)), "mean", "batch ∂J/∂p"]
+        rows = [[p.label, *(g[k] for g in per_example), mean[k], p.grad] for k, p in enumerate(params)]
+        self.table(header, rows, digits=4)
+        self.check("batch gradient = mean of the per-example gradients", [p.grad for p in params], mean)
+
+    @step("A product of Jacobians: ∂J/∂W = ∂J/∂O · ∂O/∂Z · ∂Z/∂W")
+    def jacobians(self) -> None:
+        m, d, n = self.m, self.d, self.n
+        O = [[o.data for o in row] for row in self.O]
+        cells = [(i, k) for i in range(m) for k in range(n)]  # Z and O flattened: (example, neuron)
+        weights = [(j, k) for j in range(d) for k in range(n)]  # W flattened, row by row
+        dJ_dO = [[(O[i][k] - self.Y[i][k]) / (O[i][k] * (1 - O[i][k])) / m for i, k in cells]]
+        dO_dZ = [[O[i][k] * (1 - O[i][k]) if a == b else 0.0 for b in range(m * n)]
+                 for a, (i, k) in enumerate(cells)]
+        dZ_dW = [[self.X[i][j] if k == kw else 0.0 for j, kw in weights] for i, k in cells]
+        self.say(f"""
+            Flatten Z and O into vectors of m·n = {m * n} entries and W into d·n = {d * n}. The chain
+            rule for vectors multiplies Jacobians (matrices of partial derivatives):
+        """)
+        self.table(["Jacobian", "shape", "entries"], [
+            ["∂J/∂O", f"1×{m * n}", "(Oᵢₖ − Yᵢₖ) / (Oᵢₖ·(1 − Oᵢₖ)) / m"],
+            ["∂O/∂Z", f"{m * n}×{m * n}", "diagonal: Oᵢₖ·(1 − Oᵢₖ) (an output depends on its own z only)"],
+            ["∂Z/∂W", f"{m * n}×{d * n}", "∂Zᵢₖ/∂Wⱼₖ = Xᵢⱼ, and 0 for another neuron's weights"],
+        ])
+        self.matrix("∂Z/∂W", dZ_dW, digits=2)
+        product = matmul(matmul(dJ_dO, dO_dZ), dZ_dW)[0]
+        self.dW_jacobian = [product[j * n : (j + 1) * n] for j in range(d)]
+        self.matrix("∂J/∂O · ∂O/∂Z · ∂Z/∂W", self.dW_jacobian)
+        self.check("∂J/∂W = ∂J/∂O · ∂O/∂Z · ∂Z/∂W", self.W_grad(), self.dW_jacobian)
+        self.say("""
+            Most entries of these Jacobians are 0, so nobody builds them: the next two steps are
+            the same product with the zeros left out.
+        """)
+
+    @step("CS231n's layout: Z = X·W + b, a column of W per neuron")
+    def cs231n(self) -> None:
+        self.dZ = [[(o.data - y) / self.m for o, y in zip(row, ys)] for row, ys in zip(self.O, self.Y)]
+        self.say("""
+            With the examples as the rows of X (m×d) and W of size d×n, the layer is Z = X·W + b.
+            Sigmoid and log loss collapse as in demos.chain_rule, ∂J/∂Z = dZ = (O − Y)/m, and then
+              ∂J/∂W = Xᵀ·dZ   (d×n, the shape of W)       ∂J/∂b = Σᵢ dZᵢ  (sum over the examples)
+        """)
+        self.matrix("dZ = (O − Y)/m", self.dZ)
+        self.dW = matmul(transpose(self.X), self.dZ)
+        self.db = [sum(column) for column in zip(*self.dZ)]
+        self.matrix("Xᵀ·dZ", self.dW)
+        self.check("∂J/∂W = Xᵀ·dZ", self.W_grad(), self.dW)
+        self.check("∂J/∂b = Σᵢ dZᵢ", self.b_grad(), self.db)
+
+    @step("Andrew Ng's layout: one row of Θ per neuron, bias in column 0")
+    def ng(self) -> None:
+        A = [[1.0, *x] for x in self.X]  # a 1 in front of each example, for the bias
+        self.say(f"""
+            Θ is n×(d+1) = {self.n}×{self.d + 1}: row k is neuron k's [bias, weights] (Θ = [b | Wᵀ]).
+            With A = [1 X] (m×(d+1)), the layer is Z = A·Θᵀ and
+              ∂J/∂Θ = dZᵀ·A = (1/m)·Σᵢ δᵢ ⊗ aᵢ    (the same numbers as Xᵀ·dZ, transposed, plus
+                                                   the bias column)
+        """)
+        self.dTheta = matmul(transpose(self.dZ), A)
+        engine = [[neuron.b.grad] + [w.grad for w in neuron.w] for neuron in self.layer.neurons]
+        self.matrix("dZᵀ·A", self.dTheta)
+        self.check("∂J/∂Θ = dZᵀ·[1 X]", engine, self.dTheta)
+        self.check("the two layouts agree: ∂J/∂Θ = [∂J/∂b | (∂J/∂W)ᵀ]",
+                   self.dTheta, [[b, *col] for b, col in zip(self.db, transpose(self.dW))])
+
+
+def tour(seed: int = 0, **kwargs) -> Minibatch:
+    """The mini-batch walkthrough; ``seed`` draws the weights and the batch; m, d, n its sizes."""
+    return Minibatch(seed=seed, **kwargs)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(tour))
