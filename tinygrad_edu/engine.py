@@ -169,7 +169,8 @@ class Value:
         a, b = self.data, other.data
         if b == 0.0:
             raise _domain_error("/", f"division by zero ({a!r} / 0.0)")
-        return _node(a / b, "/", self, 1.0 / b, other, -a / (b * b))  # ∂(a/b)/∂b = −a/b²
+        # ∂(a/b)/∂b = −a/b², as (a/b)/b: b·b would underflow to 0 for a tiny b (PyTorch's order too)
+        return _node(a / b, "/", self, 1.0 / b, other, -(a / b) / b)
 
     def __rtruediv__(self, other: float) -> Value:
         return _constant(other, "/") / self

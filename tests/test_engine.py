@@ -1,0 +1,569 @@
+"""tinygrad_edu.engine: every op against PyTorch float64 and central differences, and the edges.
+
+PyTorch is optional: the comparisons with it are skipped (with the reason) when it is not installed;
+the central-difference checks always run.
+"""
+
+import math
+import sys
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_edu import Value, is_grad_enabled, no_grad
+from tinygrad_edu.gradcheck import gradcheck
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (CI installs torch==2.13.0)")
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# -- every op --------------------------------------------------------------------------------
+# (name, op, the same op on floats, input points). Each op is written once and applied to Values,
+# to torch tensors and to floats: the operators and method names are the same.
+ANY, POSITIVE = [-1.3, 0.4, 2.0], [0.3, 1.7]
+PAIRS = [(1.5, -2.25), (-0.75, 0.5), (3.0, 2.0)]
+POSITIVE_BASE_PAIRS = [(1.5, -2.25), (0.7, 0.5), (2.0, 3.0)]
+OPS = [
+    ("a + b", lambda a, b: a + b, None, PAIRS),
+    ("a + 3", lambda a: a + 3, None, ANY),
+    ("3 + a", lambda a: 3 + a, None, ANY),
+    ("a - b", lambda a, b: a - b, None, PAIRS),
+    ("a - 2.5", lambda a: a - 2.5, None, ANY),
+    ("2.5 - a", lambda a: 2.5 - a, None, ANY),
+    ("a * b", lambda a, b: a * b, None, PAIRS),
+    ("a * -4", lambda a: a * -4, None, ANY),
+    ("-4 * a", lambda a: -4 * a, None, ANY),
+    ("a / b", lambda a, b: a / b, None, PAIRS),
+    ("a / 4.0", lambda a: a / 4.0, None, ANY),
+    ("4.0 / a", lambda a: 4.0 / a, None, ANY),
+    ("a ** 3", lambda a: a**3, None, ANY),
+    ("a ** -2", lambda a: a**-2, None, ANY),
+    ("a ** 0", lambda a: a**0, None, ANY),
+    ("a ** 2.5", lambda a: a**2.5, None, POSITIVE),
+    ("a ** b", lambda a, b: a**b, None, POSITIVE_BASE_PAIRS),
+    ("2 ** a", lambda a: 2**a, None, ANY),
+    ("-a", lambda a: -a, None, ANY),
+    ("exp", lambda a: a.exp(), math.exp, ANY),
+    ("log", lambda a: a.log(), math.log, POSITIVE),
+    ("tanh", lambda a: a.tanh(), math.tanh, ANY),
+    ("sigmoid", lambda a: a.sigmoid(), sigmoid, ANY),
+    ("relu", lambda a: a.relu(), lambda x: max(x, 0.0), ANY),
+    ("a + a", lambda a: a + a, None, ANY),
+    ("a * a", lambda a: a * a, None, ANY),
+]
+CASES = [
+    pytest.param(op, reference or op, point if isinstance(point, tuple) else (point,), id=f"{name}, {point}")
+    for name, op, reference, points in OPS
+    for point in points
+]
+
+
+def backprop(op, point):
+    """The op applied to fresh leaves holding point, backpropagated: (output, leaves)."""
+    leaves = [Value(x) for x in point]
+    out = op(*leaves)
+    out.backward()
+    return out, leaves
+
+
+def torch_backprop(op, point):
+    """The same with float64 torch tensors: (output value, the leaves' grads)."""
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+    out = op(*leaves)
+    out.backward()
+    return out.item(), [0.0 if t.grad is None else t.grad.item() for t in leaves]
+
+
+@pytest.mark.parametrize("op, reference, point", CASES)
+def test_op_value_and_gradient_match_central_differences(op, reference, point):
+    out, leaves = backprop(op, point)
+    assert out.data == pytest.approx(reference(*point), rel=1e-15)
+    result = gradcheck(lambda: op(*leaves), leaves, rtol=1e-6, atol=1e-8)
+    assert result, str(result)
+    assert [x.grad for x in leaves] == result.analytic
+
+
+@needs_torch
+@pytest.mark.parametrize("op, reference, point", CASES)
+def test_op_value_and_gradient_match_pytorch(op, reference, point):
+    out, leaves = backprop(op, point)
+    expected_out, expected_grads = torch_backprop(op, point)
+    assert out.data == pytest.approx(expected_out, rel=1e-14)
+    assert [x.grad for x in leaves] == pytest.approx(expected_grads, rel=1e-14)
+
+
+def test_op_names_and_local_derivatives():
+    a, b = Value(2.0), Value(-3.0)
+    t, s = math.tanh(2.0), sigmoid(2.0)
+    expected = [
+        (a + b, "+", (a, b), (1.0, 1.0)),
+        (a - b, "-", (a, b), (1.0, -1.0)),
+        (a * b, "*", (a, b), (-3.0, 2.0)),
+        (a / b, "/", (a, b), (1 / -3.0, -2.0 / 9.0)),
+        (a**b, "**", (a, b), (-3.0 * 2.0**-4, 2.0**-3 * math.log(2.0))),
+        (-a, "neg", (a,), (-1.0,)),
+        (a.exp(), "exp", (a,), (math.exp(2.0),)),
+        (a.log(), "log", (a,), (0.5,)),
+        (a.tanh(), "tanh", (a,), (1 - t * t,)),
+        (a.sigmoid(), "sigmoid", (a,), (s * (1 - s),)),
+        (a.relu(), "relu", (a,), (1.0,)),
+        (b.relu(), "relu", (b,), (0.0,)),
+    ]
+    for out, op, parents, local_grads in expected:
+        assert (out.op, out.parents) == (op, parents)
+        assert out.local_grads == pytest.approx(local_grads, rel=1e-15)
+    assert (a**3).parents[0] is a and (a**3).parents[1].data == 3.0
+    assert (a**3).local_grads[0] == 12.0
+
+
+def test_a_leaf():
+    a = Value(3)
+    assert (a.data, a.grad, a.label, a.op, a.parents, a.local_grads) == (3.0, 0.0, "", "", (), ())
+    assert type(a.data) is float
+
+
+def test_sum_starts_from_zero():
+    xs = [Value(1.0), Value(2.0), Value(3.5)]
+    total = sum(xs)
+    total.backward()
+    assert total.data == 6.5 and [x.grad for x in xs] == [1.0, 1.0, 1.0]
+
+
+# -- micrograd's test_engine.py, unchanged but for the import ---------------------------------
+@needs_torch
+def test_sanity_check():
+
+    x = Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    xmg, ymg = x, y
+
+    x = torch.Tensor([-4.0]).double()
+    x.requires_grad = True
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    xpt, ypt = x, y
+
+    # forward pass went well
+    assert ymg.data == ypt.data.item()
+    # backward pass went well
+    assert xmg.grad == xpt.grad.item()
+
+
+@needs_torch
+def test_more_ops():
+
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    amg, bmg, gmg = a, b, g
+
+    a = torch.Tensor([-4.0]).double()
+    b = torch.Tensor([2.0]).double()
+    a.requires_grad = True
+    b.requires_grad = True
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    g.backward()
+    apt, bpt, gpt = a, b, g
+
+    tol = 1e-6
+    # forward pass went well
+    assert abs(gmg.data - gpt.data.item()) < tol
+    # backward pass went well
+    assert abs(amg.grad - apt.grad.item()) < tol
+    assert abs(bmg.grad - bpt.grad.item()) < tol
+
+
+def test_micrograd_expressions_real_values():
+    """The two expressions above, with the values PyTorch gives, so they are checked without it too."""
+    x = Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    assert (y.data, x.grad) == (-20.0, 46.0)
+
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert g.data == pytest.approx(24.70408163265306, rel=1e-15)
+    assert (a.grad, b.grad) == (pytest.approx(138.83381924198252), pytest.approx(645.5772594752186))
+
+
+# -- random expression graphs ------------------------------------------------------------------
+# Ops that are smooth and defined everywhere, so any program of them can be checked numerically.
+GRAPH_OPS = [
+    lambda a, b: a + b,
+    lambda a, b: a - b,
+    lambda a, b: a * b,
+    lambda a, b: a / (b * b + 1),
+    lambda a, b: (a * a + 1) ** b.tanh(),
+    lambda a, b: -a,
+    lambda a, b: a.tanh(),
+    lambda a, b: a.sigmoid(),
+    lambda a, b: (-(a * a)).exp(),
+    lambda a, b: (a * a + 1).log(),
+    lambda a, b: a**2,
+    lambda a, b: 2 ** a.tanh(),
+    lambda a, b: 0.5 - a,
+    lambda a, b: 3 * a + b,
+    lambda a, b: 1 / (a * a + 1),
+]
+step = st.tuples(st.integers(0, len(GRAPH_OPS) - 1), st.integers(0, 99), st.integers(0, 99))  # op, inputs
+programs = st.lists(step, min_size=1, max_size=8)
+points = st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=3)
+
+
+def run_program(program, leaves):
+    """Each step applies an op to two earlier nodes (picked by index), so nodes get reused."""
+    nodes = list(leaves)
+    for op, i, j in program:
+        nodes.append(GRAPH_OPS[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    return nodes[-1]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(programs, points)
+def test_random_graphs_match_central_differences(program, point):
+    leaves = [Value(x) for x in point]
+    result = gradcheck(lambda: run_program(program, leaves), leaves, rtol=1e-5, atol=1e-6)
+    assert result, str(result)
+
+
+@needs_torch
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(programs, points)
+def test_random_graphs_match_pytorch(program, point):
+    out, leaves = backprop(lambda *xs: run_program(program, xs), point)
+    expected_out, expected_grads = torch_backprop(lambda *xs: run_program(program, xs), point)
+    assert out.data == pytest.approx(expected_out, rel=1e-12, abs=1e-300)
+    assert [x.grad for x in leaves] == pytest.approx(expected_grads, rel=1e-9, abs=1e-12)
+
+
+# -- a deep chain, reused nodes, backward twice -----------------------------------------------
+def test_a_million_deep_chain_at_the_default_recursion_limit():
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default
+    try:
+        x, c = Value(1.0), Value(1.000001)
+        y = x
+        for _ in range(1_000_000):
+            y = y * c  # y = x·cⁿ
+        y.backward()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert y.depth == 1_000_000
+    assert x.grad == pytest.approx(1.000001**1_000_000, rel=1e-9)  # cⁿ ≈ e
+    assert x.grad == pytest.approx(math.e, rel=1e-6)
+    # c, one node used 10⁶ times: ∂y/∂c = n·cⁿ⁻¹·x
+    assert c.grad == pytest.approx(1_000_000 * 1.000001**999_999, rel=1e-9)
+
+
+def test_reused_nodes_accumulate():
+    a = Value(3.0)
+    (a + a).backward()
+    assert a.grad == 2.0
+
+    a = Value(3.0)
+    (a * a).backward()
+    assert a.grad == 6.0  # 2a
+
+    a = Value(2.0)
+    (a * a * a).backward()
+    assert a.grad == 12.0  # 3a²
+
+
+def test_diamonds():
+    a = Value(2.0)
+    b, c = a * 3, a + 1  # two paths from a ...
+    L = b * c  # ... meeting again: L = 3a² + 3a
+    L.backward()
+    assert (L.data, a.grad, b.grad, c.grad) == (18.0, 15.0, 3.0, 6.0)  # dL/da = 6a + 3
+
+    a = Value(2.0)
+    b = a * a
+    L = b + b * a  # a² + a³, with b used twice and a three times
+    L.backward()
+    assert (a.grad, b.grad) == (16.0, 3.0)  # 2a + 3a², 1 + a
+
+
+@needs_torch
+def test_backward_twice_accumulates_into_leaves_like_pytorch():
+    def loss(a, b, c):
+        return (a * b + c).tanh() * a
+
+    out, leaves = backprop(loss, (0.5, -0.3, 0.2))
+    out.backward()
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (0.5, -0.3, 0.2)]
+    t_out = loss(*ts)
+    t_out.backward(retain_graph=True)
+    t_out.backward()
+    assert [x.grad for x in leaves] == pytest.approx([t.grad.item() for t in ts], rel=1e-14)
+
+
+def test_backward_twice_resets_intermediates():
+    a, b, c = Value(2.0), Value(-3.0), Value(10.0)
+    m = a * b
+    n = m + c
+    L = n.tanh()
+    L.backward()
+    once = [a.grad, b.grad, c.grad, m.grad, n.grad, L.grad]
+    L.backward()
+    dn = 1 - math.tanh(4.0) ** 2
+    assert once == pytest.approx([dn * -3.0, dn * 2.0, dn, dn, dn, 1.0], rel=1e-15)
+    assert [a.grad, b.grad, c.grad] == [2 * g for g in once[:3]]  # leaves accumulate
+    assert [m.grad, n.grad, L.grad] == once[3:]  # intermediates start from 0 on every call
+
+
+def test_a_second_loss_sharing_a_node_resets_it():
+    a, b = Value(0.5), Value(-1.0)
+    m = a * b
+    (m * 2.0).backward()
+    (m.exp()).backward()
+    assert m.grad == math.exp(-0.5)  # only the second loss's ∂/∂m
+    assert a.grad == pytest.approx(2.0 * -1.0 + math.exp(-0.5) * -1.0, rel=1e-15)
+
+
+def test_backward_of_a_leaf():
+    a = Value(4.0)
+    a.backward()
+    a.backward()
+    assert a.grad == 2.0
+
+
+# -- no_grad ---------------------------------------------------------------------------------
+def test_no_grad_records_no_parents():
+    a, b = Value(2.0), Value(3.0)
+    with no_grad():
+        assert is_grad_enabled() is False
+        out = (a * b + 1).tanh()
+    assert is_grad_enabled() is True
+    assert out.data == math.tanh(7.0)
+    assert (out.parents, out.local_grads, out._prev) == ((), (), set())
+    out.backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)
+    after = a * b
+    assert after.parents == (a, b)
+
+
+def test_no_grad_nests_and_survives_exceptions():
+    with pytest.raises(RuntimeError), no_grad():
+        with no_grad():
+            pass
+        assert is_grad_enabled() is False  # still inside the outer block
+        raise RuntimeError
+    assert is_grad_enabled() is True
+    assert len((Value(1.0) + 1).parents) == 2
+
+
+@pytest.mark.parametrize("no_grad_in", ["this thread", "the other thread"])
+def test_no_grad_does_not_leak_into_another_thread(no_grad_in):
+    a = Value(2.0)
+    entered, computed = threading.Event(), threading.Event()
+    seen = {}
+
+    def inside_no_grad():
+        with no_grad():
+            entered.set()
+            assert computed.wait(10)
+            seen["inside"] = a * 3.0
+
+    def with_grad():
+        assert entered.wait(10)
+        seen["enabled"] = is_grad_enabled()
+        seen["outside"] = a * 3.0
+        computed.set()
+
+    mine, other = inside_no_grad, with_grad
+    if no_grad_in == "the other thread":
+        mine, other = other, mine
+    thread = threading.Thread(target=other)
+    thread.start()
+    mine()
+    thread.join(10)
+    assert seen["enabled"] is True
+    assert seen["outside"].parents[0] is a and seen["outside"].op == "*"
+    assert seen["inside"].parents == () and seen["inside"].data == 6.0
+
+
+# -- bad input -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "data, type_name", [("1.0", "str"), (None, "NoneType"), (1j, "complex"), (True, "bool"), ([1.0], "list")]
+)
+def test_value_of_a_non_number_names_the_type(data, type_name):
+    with pytest.raises(TypeError, match=rf"Value\(data\).*{type_name}"):
+        Value(data)
+
+
+def test_value_of_a_value_says_so():
+    with pytest.raises(TypeError, match=r"Value\(data\).*got a Value"):
+        Value(Value(1.0))
+
+
+def test_numpy_scalars_are_numbers():
+    np = pytest.importorskip("numpy", reason="numpy is not installed")
+    assert Value(np.float64(1.5)).data == 1.5 and type(Value(np.int64(3)).data) is float
+
+
+@pytest.mark.parametrize(
+    "make, pieces",
+    [
+        (lambda a: a + "x", ["+", "str"]),
+        (lambda a: "x" - a, ["-", "str"]),
+        (lambda a: a * None, ["*", "NoneType"]),
+        (lambda a: a / [2.0], ["/", "list"]),
+        (lambda a: a ** "2", ["**", "str"]),
+        (lambda a: 2j**a, ["**", "complex"]),
+        (lambda a: True + a, ["+", "bool"]),
+    ],
+)
+def test_bad_operands_name_op_and_type(make, pieces):
+    with pytest.raises(TypeError) as info:
+        make(Value(2.0))
+    assert all(piece in str(info.value) for piece in pieces), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "make, error, pieces",
+    [
+        (lambda: Value(0.0).log(), ValueError, ["log", "0.0"]),
+        (lambda: Value(-1.0).log(), ValueError, ["log", "-1.0"]),
+        (lambda: Value(0.0) ** -1, ValueError, ["**", "0.0", "-1"]),
+        (lambda: Value(0.0) ** Value(-1.0), ValueError, ["**", "0.0", "-1"]),
+        (lambda: Value(-2.0) ** 0.5, ValueError, ["**", "-2.0", "0.5"]),
+        (lambda: Value(-2.0) ** Value(0.5), ValueError, ["**", "-2.0"]),
+        (lambda: Value(1.0) / 0, ValueError, ["/", "division by zero", "1.0"]),
+        (lambda: Value(1.0) / Value(0.0), ValueError, ["/", "division by zero"]),
+        (lambda: 1 / Value(0.0), ValueError, ["/", "division by zero"]),
+        (lambda: Value(1000.0).exp(), OverflowError, ["exp", "1000"]),
+        (lambda: Value(10.0) ** 400, OverflowError, ["**", "10.0", "400"]),
+    ],
+    ids=["log 0", "log -1", "0**-1", "0**Value(-1)", "(-2)**0.5", "(-2)**Value(0.5)", "1/0", "1/Value(0)",
+         "rtruediv by 0", "exp 1000", "10**400"],
+)
+def test_math_errors_name_op_and_value(make, error, pieces):
+    with pytest.raises(error) as info:
+        make()
+    message = str(info.value)
+    assert all(piece in message for piece in pieces), message
+    assert "math domain error" not in message
+
+
+# -- extremes --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "x, op, data, grad",
+    [
+        (-1000.0, "sigmoid", 0.0, 0.0),
+        (1000.0, "sigmoid", 1.0, 0.0),
+        (-1.7976931348623157e308, "sigmoid", 0.0, 0.0),
+        (1.7976931348623157e308, "sigmoid", 1.0, 0.0),
+        (-700.0, "sigmoid", math.exp(-700.0), math.exp(-700.0)),
+        (-745.0, "sigmoid", 5e-324, 5e-324),  # the smallest float, which PyTorch flushes to 0
+        (-1000.0, "tanh", -1.0, 0.0),
+        (1000.0, "tanh", 1.0, 0.0),
+        (-1000.0, "exp", 0.0, 0.0),
+    ],
+)
+def test_extremes_are_finite_and_exact(x, op, data, grad):
+    a = Value(x)
+    out = getattr(a, op)()
+    out.backward()
+    assert out.data == pytest.approx(data, rel=1e-15, abs=0.0)
+    assert a.grad == pytest.approx(grad, rel=1e-15, abs=0.0)
+
+
+@needs_torch
+@pytest.mark.parametrize("x", [-708.0, -700.0, -40.0, -20.0, 20.0, 40.0, 700.0])
+@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+def test_saturating_functions_match_pytorch_far_out(op, x):
+    out, (a,) = backprop(lambda v: getattr(v, op)(), (x,))
+    expected_out, (expected_grad,) = torch_backprop(lambda v: getattr(v, op)(), (x,))
+    assert out.data == pytest.approx(expected_out, rel=1e-14, abs=0.0)
+    assert a.grad == pytest.approx(expected_grad, rel=1e-12, abs=1e-300)
+
+
+def test_dividing_by_a_tiny_number_gives_an_infinite_gradient_not_a_crash():
+    a, b = Value(1.0), Value(1e-200)
+    (a / b).backward()  # b² underflows to 0: the derivative −a/b² must not be computed as −a/(b·b)
+    assert (a.grad, b.grad) == (1e200, -math.inf)  # what PyTorch gives
+    b = Value(1e-200)
+    (1.0 / b).backward()
+    assert b.grad == -math.inf
+
+
+# -- plumbing --------------------------------------------------------------------------------
+def test_repr_and_float():
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    a = Value(-1.5, label="a")
+    a.grad = 0.25
+    assert repr(a) == "Value(data=-1.5, grad=0.25, label='a')"
+    assert float(a) == -1.5 and type(float(a)) is float
+
+
+def test_values_hash_and_compare_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert (a == b) is False and (a != b) is True and (a == a) is True
+    assert hash(a) == object.__hash__(a)
+    assert len({a, b, a}) == 2
+    assert {a: "a", b: "b"}[b] == "b"
+
+
+def test_micrograd_names():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    assert c._prev == {a, b} and c._op == "*" and a._prev == set() and a._op == ""
+    c.grad = 1.0
+    c._backward()  # one chain-rule step by hand, as in the lecture
+    assert (a.grad, b.grad) == (-3.0, 2.0)
+    assert (a.label, c.label) == ("a", "c")
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="label.*int"):
+        Value(1.0, label=3)
