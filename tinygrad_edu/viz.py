@@ -16,7 +16,7 @@ from pathlib import Path
 
 import graphviz
 
-from .engine import Value, topological_order
+from .engine import Value
 from .trace import node_names
 
 __all__ = ["draw_dot", "draw_mlp", "render", "repr_mimebundle", "GraphvizNotFoundError", "FORMATS"]
@@ -73,14 +73,14 @@ def draw_dot(
     ``shown_grads`` (Value → grad): only these nodes show a grad, the others a blank one (a frame
     of the backward pass). ``highlight_node`` is drawn in red; ``highlight_edge = (parent, node)``
     highlights the edge from parent into node's op, the one carrying ∂L/∂node back to parent.
-    ``caption`` is the graph's title. Node ids follow the topological order, so the same graph
+    ``caption`` is the graph's title. Node ids follow the forward pass's order, so the same graph
     always gives the same DOT source, byte for byte.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    order = topological_order(root)[::-1]  # inputs first, as the forward pass made them
+    order = _forward_order(root)
     if len(order) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
@@ -133,6 +133,22 @@ def draw_dot(
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
             dot.edge(ids[parent], op_id, **attrs)
     return dot
+
+
+def _forward_order(root: Value) -> list[Value]:
+    """Every node after its inputs, in the order the forward pass made them (first input first)."""
+    order, seen, stack = [], {root}, [(root, iter(root.parents))]
+    while stack:  # depth-first, without recursion: a deep graph must not hit the recursion limit
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
 
 
 def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) -> Path:

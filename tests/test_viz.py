@@ -1,0 +1,244 @@
+"""Pictures: DOT snapshots, real Graphviz rendering parsed as XML, the missing-dot path, draw_mlp."""
+
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.nn import MLP
+from tinygrad_edu.viz import GraphvizNotFoundError, draw_dot, draw_mlp, render, repr_mimebundle
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def small_graph():
+    """L = tanh(a*b + 2) at a = 2, b = -3, after backward. By hand: a*b = -6, v2 = -4,
+    ∂L/∂v2 = 1 - tanh(-4)^2 = 0.0013410, ∂L/∂a = b·0.001341 = -0.004023, ∂L/∂b = a·0.001341 = 0.002682."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    L = (a * b + 2).tanh()
+    L.backward()
+    return a, b, L
+
+
+# Checked by hand against the numbers in small_graph's docstring: leaves filled blue, the constant 2
+# plain grey text with no local derivative on its edge, the output filled yellow.
+SNAPSHOT = """digraph tinygrad_edu {
+\tgraph [bgcolor=white fontname=Helvetica rankdir=LR]
+\tnode [fontname=Helvetica fontsize=11]
+\tedge [color="#4b5563" fontname=Helvetica fontsize=9]
+\tn0 [label="{ a | data 2.000 | grad -0.004023 }" fillcolor="#dbeafe" shape=record style=filled]
+\tn1 [label="{ b | data -3.000 | grad 0.002682 }" fillcolor="#dbeafe" shape=record style=filled]
+\tn2 [label="{ v1 | data -6.000 | grad 0.001341 }" fillcolor=white shape=record style=filled]
+\tn2op [label="*" height=0.3 margin=0.02 shape=ellipse]
+\tn2op -> n2
+\tn0 -> n2op [label="∂v1/∂a = -3.000"]
+\tn1 -> n2op [label="∂v1/∂b = 2.000"]
+\tn3 [label=2 fontcolor="#6b7280" shape=plaintext]
+\tn4 [label="{ v2 | data -4.000 | grad 0.001341 }" fillcolor=white shape=record style=filled]
+\tn4op [label="+" height=0.3 margin=0.02 shape=ellipse]
+\tn4op -> n4
+\tn2 -> n4op [label="∂v2/∂v1 = 1.000"]
+\tn3 -> n4op
+\tn5 [label="{ L | data -0.9993 | grad 1.000 }" fillcolor="#fef3c7" shape=record style=filled]
+\tn5op [label=tanh height=0.3 margin=0.02 shape=ellipse]
+\tn5op -> n5
+\tn4 -> n5op [label="∂L/∂v2 = 0.001341"]
+}
+"""
+
+
+def svg_texts(svg: bytes | str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [t.text for t in root.iter(f"{SVG}text") if t.text]
+
+
+def test_dot_source_matches_the_snapshot():
+    assert draw_dot(small_graph()[2]).source == SNAPSHOT
+
+
+def test_the_same_graph_gives_byte_identical_dot():
+    assert draw_dot(small_graph()[2]).source.encode() == draw_dot(small_graph()[2]).source.encode()
+
+
+def test_svg_from_graphviz_has_labels_data_grads_ops_and_local_derivatives():
+    texts = svg_texts(draw_dot(small_graph()[2]).pipe(format="svg"))
+    for expected in ("a", "b", "L", "data 2.000", "data -3.000", "data -0.9993", "grad -0.004023",
+                     "grad 0.002682", "grad 1.000", "*", "+", "tanh", "2",
+                     "∂v1/∂a = -3.000", "∂v1/∂b = 2.000", "∂L/∂v2 = 0.001341"):
+        assert expected in texts
+
+
+def test_forward_only_and_top_to_bottom():
+    source = draw_dot(small_graph()[2], rankdir="TB", show_grad=False, show_local_grads=False).source
+    assert "rankdir=TB" in source
+    assert "| grad" not in source and "∂" not in source
+    assert 'n0 [label="a | data 2.000"' in source  # no braces: one row, top to bottom too
+
+
+def test_record_characters_in_labels_are_escaped():
+    x = Value(1.0, label="{a|b}<c>")
+    texts = svg_texts(draw_dot(x * 3).pipe(format="svg"))
+    assert "{a|b}<c>" in texts
+
+
+def test_frame_options_blank_grads_highlight_and_caption():
+    a, b, L = small_graph()
+    v1 = L.parents[0].parents[0]
+    dot = draw_dot(L, shown_grads={L: 1.0, a: -0.5}, highlight_node=v1, highlight_edge=(a, v1),
+                   caption="∂L/∂a += ∂v1/∂a · ∂L/∂v1")
+    source = dot.source
+    assert '"{ a | data 2.000 | grad -0.5000 }"' in source
+    assert '"{ b | data -3.000 | grad  }"' in source  # not computed yet: blank
+    assert 'n2 [label="{ v1 | data -6.000 | grad  }" color="#dc2626"' in source
+    assert 'n0 -> n2op [label="∂v1/∂a = -3.000" color="#dc2626" fontcolor="#dc2626" penwidth=3]' in source
+    assert 'n1 -> n2op [label="∂v1/∂b = 2.000"]' in source
+    assert "∂L/∂a += ∂v1/∂a · ∂L/∂v1" in svg_texts(dot.pipe(format="svg"))
+
+
+def test_bad_highlights_are_value_errors():
+    a, b, L = small_graph()
+    with pytest.raises(ValueError, match="highlight_edge"):
+        draw_dot(L, highlight_edge=(a, L))
+    with pytest.raises(ValueError, match="highlight_node"):
+        draw_dot(L, highlight_node=Value(1.0))
+
+
+def test_too_many_nodes_gives_the_count_and_the_way_out():
+    x = Value(1.0)
+    for _ in range(300):
+        x = x * 1.0
+    with pytest.raises(ValueError, match=r"has 601 nodes, more than max_nodes=500.*draw_mlp"):
+        draw_dot(x)
+    assert draw_dot(x, max_nodes=601).source.count("shape=record") == 301
+
+
+def test_render_writes_each_format(tmp_path):
+    L = small_graph()[2]
+    assert "data -0.9993" in svg_texts(render(L, tmp_path / "g.svg").read_bytes())
+    assert render(L, tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert render(L, tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
+    assert render(L, tmp_path / "g.dot").read_text() == SNAPSHOT
+    assert "rankdir=TB" in render(L, tmp_path / "tb.dot", rankdir="TB").read_text()
+
+
+def test_render_rejects_an_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf, \.dot"):
+        render(small_graph()[2], tmp_path / "g.jpg")
+    assert not (tmp_path / "g.jpg").exists()
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path):
+    """A PATH on which there is no Graphviz."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+
+
+def test_without_dot_a_picture_says_how_to_install_graphviz(no_dot, tmp_path):
+    with pytest.raises(GraphvizNotFoundError) as error:
+        render(small_graph()[2], tmp_path / "g.svg")
+    message = str(error.value)
+    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install", ".dot"):
+        assert hint in message
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_without_dot_a_dot_file_still_works(no_dot, tmp_path):
+    assert render(small_graph()[2], tmp_path / "g.dot").read_text() == SNAPSHOT
+
+
+def test_jupyter_shows_the_svg_and_the_text():
+    L = small_graph()[2]
+    bundle = L._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert "grad -0.004023" in svg_texts(bundle["image/svg+xml"])
+    assert bundle["text/plain"] == repr(L) == f"Value(data={L.data!r}, grad=1.0)"
+
+
+def test_jupyter_falls_back_to_text_without_dot(no_dot):
+    L = small_graph()[2]
+    assert repr_mimebundle(L) == {"text/plain": repr(L)}
+
+
+def test_jupyter_falls_back_to_text_for_a_huge_graph():
+    x = Value(1.0)
+    for _ in range(400):
+        x = x + 1.0
+    assert repr_mimebundle(x) == {"text/plain": repr(x)}
+
+
+# -- draw_mlp ------------------------------------------------------------------------------
+EDGE = re.compile(r'\t(\w+) -> (\w+) \[label="([^"]*)" color="([^"]*)" fontcolor="[^"]*" penwidth=([\d.]+)\]')
+
+
+def fmt(x):
+    return format(x + 0.0, "#.4g")
+
+
+def test_draw_mlp_one_edge_per_weight_coloured_by_sign_and_sized_by_magnitude():
+    model = MLP(3, [4, 2], seed=1)
+    edges = EDGE.findall(draw_mlp(model).source)
+    weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+    assert len(edges) == len(weights) == 3 * 4 + 4 * 2
+    biggest = max(abs(w.data) for w in weights)
+    for (_, _, label, colour, width), w in zip(edges, weights):
+        assert label == f"w = {fmt(w.data)}"
+        assert colour == ("#2563eb" if w.data > 0 else "#dc2626")
+        assert float(width) == pytest.approx(0.5 + 3.5 * abs(w.data) / biggest, abs=0.006)
+    assert edges[0][:2] == ("x0", "l1n0") and edges[-1][:2] == ("l1n3", "l2n1")
+
+
+def test_draw_mlp_with_inputs_shows_the_forward_pass():
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    x = [1.0, -2.0]
+    source = draw_mlp(model, inputs=x).source
+    assert 'x0 [label="x1 = 1.000"' in source and 'x1 [label="x2 = -2.000"' in source
+    hidden = [n.w[0].data * 1.0 + n.w[1].data * -2.0 + n.b.data for n in model.layers[0].neurons]
+    for j, z in enumerate(hidden):
+        assert f'l1n{j} [label="tanh\\nb = {fmt(0.0)}\\nout = {fmt(math.tanh(z))}"' in source
+    assert f"out = {fmt(model(x).data)}" in source
+
+
+def test_draw_mlp_with_a_loss_shows_every_weight_gradient():
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    x = [1.0, -2.0]
+    loss = (model(x) - 1.0) ** 2  # draw_mlp runs backward() since it has not run
+    dot = draw_mlp(model, inputs=x, loss=loss)
+    weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+    assert all(w.grad != 0.0 for w in weights)
+    labels = [label for _, _, label, _, _ in EDGE.findall(dot.source)]
+    assert labels == [f"w = {fmt(w.data)}\\n∂L/∂w = {fmt(w.grad)}" for w in weights]
+    out = model.layers[1].neurons[0]
+    assert f"∂L/∂b = {fmt(out.b.grad)}" in dot.source
+    assert out.b.grad == pytest.approx(2 * (model(x).data - 1.0))  # ∂(y-1)²/∂b = 2(y-1)·1
+    assert f'loss [label="L = {fmt(loss.data)}"' in dot.source
+    texts = svg_texts(dot.pipe(format="svg"))
+    assert f"∂L/∂w = {fmt(weights[0].grad)}" in texts
+
+
+def test_draw_mlp_leaves_grads_alone_when_backward_already_ran():
+    model = MLP(2, [1], seed=3)
+    loss = model([0.5, 0.25]) * 3.0
+    loss.backward()
+    before = [p.grad for p in model.parameters()]
+    draw_mlp(model, loss=loss)
+    assert [p.grad for p in model.parameters()] == before == [1.5, 0.75, 3.0]
+
+
+def test_draw_mlp_checks_the_number_of_inputs():
+    with pytest.raises(ValueError, match="takes 2 inputs, got 3"):
+        draw_mlp(MLP(2, [1]), inputs=[1.0, 2.0, 3.0])
+
+
+def test_draw_mlp_renders_through_render(tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    path = render(draw_mlp(model, inputs=[0.5, 1.0]), tmp_path / "mlp.svg")
+    assert "x1 = 0.5000" in svg_texts(path.read_bytes())
+    with pytest.raises(TypeError, match="rankdir"):
+        render(draw_mlp(model), tmp_path / "mlp.svg", rankdir="TB")
+
+
+def test_digraph_is_what_draw_dot_returns():
+    assert isinstance(draw_dot(Value(1.0)), graphviz.Digraph)
