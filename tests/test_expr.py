@@ -1,0 +1,226 @@
+"""The expression language: values and gradients, labels, errors with a caret, limits, fuzzing."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_edu import Value
+from tinygrad_edu.expr import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ExpressionError, parse
+from tinygrad_edu.trace import node_names
+
+
+def test_a_neuron_has_the_values_and_gradients_of_the_same_graph_built_by_hand():
+    L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
+    L.backward()
+    t = math.tanh(-3 * 2 + 6.88)
+    assert L.data == pytest.approx(t, rel=1e-15)
+    leaves = {n.label: n for n in node_names(L) if n.is_leaf}
+    assert leaves["w"].grad == pytest.approx(2 * (1 - t * t))  # ∂L/∂w = x·(1 − tanh²)
+    assert leaves["x"].grad == pytest.approx(-3 * (1 - t * t))
+    assert leaves["b"].grad == pytest.approx(1 - t * t)
+
+
+def test_leaves_are_named_and_short_subexpressions_label_their_node():
+    L = parse("tanh(w*x + b)", {"w": -3.0}, x=2, b=6.88)
+    assert list(node_names(L).values()) == ["x", "w", "b", "w*x", "w*x + b", "L"]
+    assert L.label == ""  # the output is L in pictures and derivations
+
+
+def test_repeated_or_long_subexpressions_stay_unlabelled():
+    L = parse("x*y + x*y + relu(x*y + 1000000)", x=2, y=3)
+    labels = {n.label for n in node_names(L)}
+    assert "x*y" not in labels and "x*y + 1000000" not in labels
+    assert "x*y + x*y" in labels
+
+
+def test_a_variable_is_one_leaf_however_often_it_is_used():
+    L = parse("x*x*x", x=3)
+    L.backward()
+    (x,) = {n for n in node_names(L) if n.label == "x"}
+    assert x.grad == 27.0  # d(x³)/dx = 3x²
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2*x", 6.0), ("x/4", 0.75), ("x - 5", -2.0), ("-x", -3.0), ("--x", 3.0), ("+x", 3.0), ("x**2", 9.0),
+    ("2**x", 8.0), ("x ** -1", 1 / 3), ("(x + 1) * (x - 1)", 8.0), ("exp(x)", math.exp(3)),
+    ("log(x)", math.log(3)), ("sigmoid(x)", 1 / (1 + math.exp(-3))), ("relu(-x)", 0.0), ("relu(x)", 3.0),
+    ("1e-3 * x", 0.003), ("x * 2**3", 24.0),
+])
+def test_the_grammar(text, expected):
+    assert parse(text, x=3).data == pytest.approx(expected, rel=1e-15)
+
+
+def test_numbers_alone_still_make_a_graph():
+    v = parse("2 * 3")
+    assert v.data == 6.0 and v.op == "*" and v.parents[0].is_constant
+    assert parse("-2").data == -2.0 and isinstance(parse("4"), Value)
+
+
+def test_numbers_in_an_expression_are_constants_not_leaves():
+    v = parse("x * 2", x=1.5)
+    assert [p.is_constant for p in v.parents] == [False, True]
+
+
+def test_a_value_passed_in_is_used_as_it_is():
+    w = Value(0.5, label="weight")
+    L = parse("w * 4", w=w)
+    L.backward()
+    assert L.parents[0] is w and w.grad == 4.0 and w.label == "weight"
+
+
+def test_variables_may_be_called_text_or_values():
+    assert parse("text + values", text=1, values=2).data == 3.0
+
+
+def error(text, values=None, **kw):
+    with pytest.raises(ExpressionError) as e:
+        parse(text, values, **kw)
+    return e.value
+
+
+@pytest.mark.parametrize("text, message, column", [
+    ("tanh(w*y + b)", "unknown name 'y'; the variables given are: w, b", 7),
+    ("open('f')", "unknown function 'open'; the functions are exp, log, tanh, sigmoid, relu", 0),
+    ("__import__('os').system('x')", "attribute access (a.b): not allowed", 16),
+    ("().__class__", "attribute access (a.b): not allowed", 2),
+    ("w.b", "attribute access", 1),
+    ("w[0]", "subscripts (a[i]): not allowed", 0),
+    ("lambda: 0", "lambda: not allowed", 0),
+    ("[w for w in b]", "comprehensions: not allowed", 0),
+    ("tanh(w, b)", "tanh takes one argument, got 2", 0),
+    ("b + tanh(w=1)", "keyword arguments are not allowed", 9),
+    ("w % b", "the operator % is not allowed", 2),
+    ("(w)  // b", "the operator // is not allowed", 5),
+    ("w < b", "comparisons: not allowed", 0),
+    ("w + 'b'", "'b' is not a number", 4),
+    ("exp + w + b", "exp is a function: call it, as in exp(x)", 0),
+    ("exp(w)(b)", "calling 'exp(w)': not allowed", 0),
+    ("w +", "syntax error", 3),
+    ("w + b)", "syntax error: unmatched ')'", 5),
+    ("w + b + 1e999", "the number 1e999 is too large", 8),
+    ("log(w - b)", "log: log of -2.0 is undefined", 0),
+    ("b / (w - w)", "division by zero", 2),
+    ("w * b", None, None),
+])
+def test_errors_name_the_problem_and_point_at_it(text, message, column):
+    if message is None:
+        assert parse(text, w=1, b=3).data == 3.0
+        return
+    e = error(text, w=1, b=3)
+    assert isinstance(e, ValueError) and message in e.reason
+    assert e.position == column
+    assert str(e) == f"{e.reason}\n  {text}\n  {' ' * column}^"
+
+
+def test_missing_extra_and_bad_values():
+    assert "unknown name 'b'; the variables given are: w" in str(error("w + b", w=1))
+    assert "unknown name 'x'; the variables given are: none" in str(error("x"))
+    extra = error("w + 1", w=1, z=2)
+    assert "z was given a value, but the expression does not use z" in extra.reason and extra.position == 5
+    assert "the value of w must be a finite number, got 'abc'" in error("w", w="abc").reason
+    assert "finite number, got nan" in error("w", w=math.nan).reason
+    assert "finite number, got True" in error("w", w=True).reason
+    assert "given twice" in error("w", {"w": 1}, w=2).reason
+    assert "exp is a function" in error("exp(1)", exp=2).reason
+
+
+def test_the_empty_expression():
+    assert error("   ").reason == "the expression is empty"
+
+
+def test_a_long_line_is_shown_around_the_caret():
+    text = "w + " * 40 + "q + " + "w + " * 40 + "w"
+    lines = str(error(text, w=1)).splitlines()
+    assert lines[1].startswith("  ...") and lines[1].endswith("...") and len(lines[1]) <= 2 + 82
+    assert lines[1][lines[2].index("^")] == "q"
+
+
+def test_multiline_text_points_into_the_right_line():
+    e = error("(w +\n y)", w=1)
+    assert e.position == 6 and str(e).endswith("\n   y)\n   ^")
+
+
+def test_length_limit():
+    e = error("w+" * (MAX_LENGTH // 2) + "w", w=1)
+    assert f"is {MAX_LENGTH + 1} characters long; the limit is {MAX_LENGTH}" in e.reason
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 1000 + "w" + ")" * 1000,
+    "-" * 5000 + "w",
+    "+".join(["w"] * 4000),
+    "w**" * 3000 + "w",
+    "tanh(" * (MAX_DEPTH + 1) + "w" + ")" * (MAX_DEPTH + 1),
+])
+def test_deep_nesting_is_an_expression_error(text):
+    assert "nest" in error(text, w=0.5).reason
+
+
+def balanced(levels):
+    """(w+w)*(w+w) ... : many nodes, little depth."""
+    if levels == 0:
+        return "w"
+    inner = balanced(levels - 1)
+    return f"{inner}+{inner}" if levels % 2 else f"({inner})*({inner})"
+
+
+def test_node_count_limit():
+    text = balanced(11)
+    assert len(text) <= MAX_LENGTH
+    assert f"more than {MAX_NODES} parts" in error(text, w=1).reason
+    # 8 levels are fine; + doubles and * squares: 1, 2, 4, 8, 64, 128, 2^14, 2^15, 2^30
+    assert parse(balanced(8), w=1).data == 2.0**30
+
+
+# -- fuzzing ---------------------------------------------------------------------------------
+def parse_or_error(text, **values):
+    try:
+        result = parse(text, **values)
+    except ExpressionError as e:
+        assert 0 <= e.position <= len(text) and "^" in str(e)
+        return None
+    assert isinstance(result, Value)
+    return result
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=80))
+def test_fuzz_any_text_gives_a_graph_or_an_expression_error(text):
+    parse_or_error(text)
+
+
+ALPHABET = "xy0123456789.e+-*/()[]{}:,'\"_ \n=<>%@!~lambdaoptnhgsirmuxcl"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=60))
+def test_fuzz_expression_like_text_gives_a_graph_or_an_expression_error(text):
+    parse_or_error(text, x=1.5, y=-0.5)
+
+
+def expressions():
+    """(text, value) pairs of valid expressions in x = 0.7 and y = -1.3, values computed separately."""
+    leaves = st.sampled_from([("x", 0.7), ("y", -1.3), ("2", 2.0), ("0.5", 0.5)])
+
+    def grow(children):
+        def binary(pair):
+            (a, va), (b, vb), op = pair
+            return f"({a} {op} {b})", {"+": va + vb, "-": va - vb, "*": va * vb}[op]
+
+        def call(pair):
+            (a, va), fn = pair
+            return f"{fn}({a})", {"tanh": math.tanh(va), "sigmoid": 1 / (1 + math.exp(-va)),
+                                  "relu": max(va, 0.0), "-": -va}[fn]
+        return (st.tuples(children, children, st.sampled_from("+-*")).map(binary)
+                | st.tuples(children, st.sampled_from(["tanh", "sigmoid", "relu", "-"])).map(call))
+    return st.recursive(leaves, grow, max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions())
+def test_fuzz_valid_expressions_compute_what_they_say(pair):
+    text, expected = pair
+    values = {name: v for name, v in (("x", 0.7), ("y", -1.3)) if name in text}
+    assert parse(text, **values).data == pytest.approx(expected, rel=1e-12, abs=1e-12)
