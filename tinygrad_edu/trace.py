@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .engine import Value, _as_float, topological_order
 
-__all__ = ["BackwardStep", "trace_backward", "explain", "node_names", "leaves"]
+__all__ = ["BackwardStep", "trace_backward", "explain", "step_equation", "node_names", "leaves"]
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -198,13 +198,7 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
     steps = trace_backward(root)
     sections: list[tuple[str, list[tuple[str, str, str]]]] = []  # (heading, [(lhs, relation, rhs)])
     lines = [(grad(root), "=", number(1.0))]  # where every backward pass starts: ∂L/∂L = 1
-    for step in shown_steps(steps):
-        local = s.d(names[step.node], names[step.parent])
-        rhs = (f"{local}{s.dot}{grad(step.node)} = {number(step.local_grad)}{s.times}"
-               f"{number(step.upstream_grad)} = {number(step.contribution)}")
-        if step.parent_grad_after != step.contribution:  # it already had gradient: show the sum
-            rhs += f"{s.relations['->']}{grad(step.parent)} = {number(step.parent_grad_after)}"
-        lines.append((grad(step.parent), "+=", rhs))
+    lines += [_step_row(step, names, L, s) for step in shown_steps(steps)]
     sections.append(("Backward pass, one chain-rule step per line:", lines))
     sections.append(("Gradients of the leaves:",
                      [(grad(leaf), "=", number(leaf.grad)) for leaf in leaves(root)]))
@@ -216,6 +210,25 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
              f"{s.minus}{lr:g}{s.times}{number(leaf.grad)} = {number(leaf.data - lr * leaf.grad)}")
             for leaf in leaves(root)]))
     return _layout(sections, style, s)
+
+
+def _step_row(step: BackwardStep, names: dict[Value, str], L: str, s: _Style) -> tuple[str, str, str]:
+    """∂L/∂parent += ∂node/∂parent · ∂L/∂node = local × upstream = contribution (→ the sum so far)."""
+    grad_parent = s.d(L, names[step.parent])
+    rhs = (f"{s.d(names[step.node], names[step.parent])}{s.dot}{s.d(L, names[step.node])} = "
+           f"{number(step.local_grad)}{s.times}{number(step.upstream_grad)} = {number(step.contribution)}")
+    if step.parent_grad_after != step.contribution:  # it already had gradient: show the sum
+        rhs += f"{s.relations['->']}{grad_parent} = {number(step.parent_grad_after)}"
+    return grad_parent, "+=", rhs
+
+
+def step_equation(step: BackwardStep, names: dict[Value, str], root: Value) -> str:
+    """One step as a line of text: ``∂L/∂w += ∂z/∂w · ∂L/∂z = 2.0000 × -0.5000 = -1.0000``;
+    ``names`` is ``node_names(root)``."""
+    s = _STYLES["text"]
+    styled = {node: s.name(name) for node, name in names.items()}
+    lhs, relation, rhs = _step_row(step, styled, styled[root], s)
+    return f"{lhs}{s.relations[relation]}{rhs}"
 
 
 def _layout(sections: list[tuple[str, list[tuple[str, str, str]]]], style: str, s: _Style) -> str:

@@ -1,0 +1,174 @@
+"""stepper: the backward pass as frames, and the page that steps through them in a real browser."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.stepper import CHROMIUM, backward_frames, offline_page, write_stepper_html
+from tinygrad_edu.trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
+from tinygrad_edu.viz import HIGHLIGHT
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+
+def neuron():
+    """L = tanh(w·x + b) · 3: a unary root (so the first two steps process different nodes), a
+    parent with two contributions (none here) and a constant that frames leave out."""
+    w, x, b = Value(-0.5, label="w"), Value(2.0, label="x"), Value(0.25, label="b")
+    return (w * x + b).tanh() * 3, (w, x, b)
+
+
+def records(source, colour):
+    """The lines of a DOT source that draw a Value (a record) or an edge, in the given colour."""
+    lines = [line for line in source.splitlines() if colour in line]
+    return ([line for line in lines if "shape=record" in line], [line for line in lines if "->" in line])
+
+
+def test_one_frame_before_the_backward_pass_and_one_per_step():
+    L, _ = neuron()
+    frames = backward_frames(L)
+    M, _ = neuron()
+    steps = shown_steps(trace_backward(M))
+    names = node_names(M)
+    assert len(steps) == 6 and len(frames) == 7  # L→v3 (the 3 is left out), v3→v2, v2→v1, v2→b, v1→w, v1→x
+    assert "backward pass starts from ∂L/∂L = 1" in frames[0].source
+    for frame, step in zip(frames[1:], steps):
+        assert step_equation(step, names, M) in frame.source  # the caption
+        nodes, edges = records(frame.source, HIGHLIGHT)
+        assert len(nodes) == 1 and f"{{ {names[step.node]} |" in nodes[0]
+        assert len(edges) == 1 and f"∂{names[step.node]}/∂{names[step.parent]} =" in edges[0]
+
+
+def test_grads_appear_as_they_are_computed():
+    L, (w, x, b) = neuron()
+    frames = backward_frames(L)
+    assert not re.search(r"grad -?\d", frames[0].source)  # forward values only
+    assert "data 0.2500 | grad  }" in frames[1].source  # b has no grad yet
+    # after step 1 only ∂L/∂v3 = 3 (v3 = tanh(...), drawn first) and ∂L/∂L = 1 are known
+    assert re.findall(r"grad (-?[\d.]+)", frames[1].source) == ["3.000", "1.000"]
+    for leaf in (w, x, b):  # the last frame: every leaf's final gradient
+        assert f"| data {leaf.data:#.4g} | grad {leaf.grad:#.4g} }}" in frames[-1].source
+    assert (w.grad, x.grad, b.grad) != (0.0, 0.0, 0.0)
+
+
+def test_frames_run_the_backward_pass():
+    L, (w, x, b) = neuron()
+    M, (w2, x2, b2) = neuron()
+    backward_frames(L)
+    M.backward()
+    assert (w.grad, x.grad, b.grad) == (w2.grad, x2.grad, b2.grad)
+
+
+def test_frames_need_a_value():
+    with pytest.raises(TypeError, match="backward_frames: root must be a Value, got float"):
+        backward_frames(1.0)
+
+
+@needs_dot
+def test_page_is_self_contained(tmp_path):
+    L, _ = neuron()
+    page = write_stepper_html(L, tmp_path / "backprop.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 7 and "<?xml" not in page
+    assert not re.search(r'(src|href)="(?!#)', page)  # nothing to fetch: no script, style, font or image
+    assert not re.search(r"https?://(?!www\.w3\.org/)", page)  # only the SVG namespaces
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # seven pictures, no clashing ids
+
+
+# -- in a real browser ------------------------------------------------------------------------
+def skip_without_browser():
+    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install .[browser])")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    skip_without_browser()
+    with offline_page() as (page, blocked):
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        yield page, blocked, requests
+
+
+HIGHLIGHTED = f"""() => [...document.querySelectorAll('.frame:not([hidden]) g.node')]
+    .filter(g => g.querySelector('polygon[stroke="{HIGHLIGHT}"]'))
+    .map(g => g.querySelector('text').textContent)"""
+
+
+def state(page):
+    return {
+        "counter": page.inner_text("#counter"),
+        "equation": page.inner_text("#equation"),
+        "highlighted": page.evaluate(HIGHLIGHTED),
+        "grads": [td.inner_text() for td in page.query_selector_all("#grads td")],
+        "visible": page.evaluate("() => document.querySelectorAll('.frame:not([hidden])').length"),
+    }
+
+
+def test_the_page_steps_through_the_backward_pass(browser, tmp_path):
+    page, blocked, requests = browser
+    L, (w, x, b) = neuron()
+    path = write_stepper_html(L, tmp_path / "backprop.html")
+    M, _ = neuron()
+    names = node_names(M)
+    equations = [step_equation(step, names, M) for step in shown_steps(trace_backward(M))]
+
+    page.goto(path.as_uri())
+    start = state(page)
+    assert start["counter"] == "Step 0 / 6" and start["highlighted"] == [] and start["visible"] == 1
+    assert start["grads"] == ["", "", ""]
+    assert page.is_disabled("#prev")
+
+    page.click("#next")
+    first = state(page)
+    assert first["counter"] == "Step 1 / 6"
+    assert first["equation"] == equations[0] == "∂L/∂v3 += ∂L/∂v3 · ∂L/∂L = 3.0000 × 1.0000 = 3.0000"
+    assert first["highlighted"] == ["L"]
+
+    page.keyboard.press("ArrowRight")
+    second = state(page)
+    assert second["counter"] == "Step 2 / 6" and second["equation"] == equations[1]
+    assert second["highlighted"] == ["v3"] and second["visible"] == 1
+
+    page.keyboard.press("End")
+    last = state(page)
+    assert last["counter"] == "Step 6 / 6 — done" and last["equation"] == equations[-1]
+    assert last["grads"] == [number(leaf.grad) for leaf in leaves(L)] == [number(w.grad), number(x.grad),
+                                                                         number(b.grad)]
+    svg_text = page.inner_text(".frame:not([hidden])")
+    for leaf in (w, x, b):
+        assert f"grad {leaf.grad:#.4g}" in svg_text
+    assert page.is_disabled("#next")
+
+    page.keyboard.press("ArrowLeft")
+    assert state(page)["counter"] == "Step 5 / 6"
+    assert blocked == [] and requests and all(url.startswith("file:") for url in requests)
+
+
+def test_the_browser_refuses_the_network(browser, tmp_path):
+    """The check above can fail: a page that asks for something online is caught."""
+    page, blocked, requests = browser
+    bad = tmp_path / "bad.html"
+    bad.write_text('<img src="http://example.invalid/x.png"><script src="https://cdn.invalid/a.js"></script>')
+    page.goto(bad.as_uri())
+    page.wait_for_load_state("load")
+    assert sorted(blocked) == ["http://example.invalid/x.png", "https://cdn.invalid/a.js"]
+    blocked.clear()
+
+
+def test_the_readme_screenshot_is_made_by_the_same_browser(tmp_path):
+    """What `make docs` runs (its own browser: Playwright's sync API does not nest)."""
+    skip_without_browser()
+    done = subprocess.run([sys.executable, "-m", "tinygrad_edu.stepper", "--screenshot",
+                           str(tmp_path / "stepper.png"), "--step", "2"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {tmp_path / 'stepper.png'}\n"
+    assert (tmp_path / "stepper.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

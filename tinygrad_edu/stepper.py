@@ -1,0 +1,293 @@
+"""Watch the backward pass: one picture per chain-rule step, and a page to step through them.
+
+``backward_frames(root)`` draws the graph once before the backward pass (forward values, every
+grad blank) and once after each step of ``trace.trace_backward``: the node being processed and the
+edge carrying its gradient are red, grads not computed yet are blank, the step's equation is the
+caption. ``write_stepper_html(root, path)`` puts those pictures in one self-contained HTML page
+(SVG inline, no script or font from the network) with Prev / Next buttons and the arrow keys.
+
+``python -m tinygrad_edu.stepper --screenshot docs/stepper.png`` photographs the page of a neuron
+in headless Chromium (the README's picture); ``offline_page`` is that browser, also used by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engine import Value
+from .trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
+
+__all__ = ["backward_frames", "write_stepper_html", "offline_page", "CHROMIUM", "CHROMIUM_FLAGS"]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    graph: object  # graphviz.Digraph
+    title: str  # "Step 3 of 7: v2 passes its gradient to b"
+    equation: str  # the chain-rule step, or what happens before the first one
+    grads: dict[Value, float]  # the grads known so far
+
+
+def _frames(root: Value, captions: bool) -> list[_Frame]:
+    """The backward pass as frames (it runs it: grads end as ``backward()`` leaves them)."""
+    from . import viz  # viz imports trace; importing it here keeps the modules free of cycles
+
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_frames: root must be a Value, got {type(root).__name__}: {root!r}")
+    names = node_names(root)
+    steps = shown_steps(trace_backward(root))
+    total = len(steps)
+
+    def frame(title, equation, grads, **highlight):
+        caption = f"{title}\n{equation}" if captions else None
+        return _Frame(viz.draw_dot(root, shown_grads=dict(grads), caption=caption, **highlight),
+                      title, equation, dict(grads))
+
+    frames = [frame("Forward pass: every value computed, no gradient yet",
+                    f"{names[root]} = {number(root.data)}; the backward pass starts from "
+                    f"∂{names[root]}/∂{names[root]} = 1", {})]
+    grads = {root: 1.0}
+    for k, step in enumerate(steps, 1):
+        grads[step.parent] = step.parent_grad_after
+        frames.append(frame(f"Step {k} of {total}: {names[step.node]} passes its gradient to "
+                            f"{names[step.parent]}", step_equation(step, names, root), grads,
+                            highlight_node=step.node, highlight_edge=(step.parent, step.node)))
+    return frames
+
+
+def backward_frames(root: Value) -> list:
+    """One ``graphviz.Digraph`` before the backward pass and one after each of its steps.
+
+    Frame 0 shows the forward values with every grad blank; frame k highlights the node whose
+    gradient flows back in step k and the edge it flows along, shows the grads known so far, and
+    has the step's equation as its caption. Steps into constants are left out, as in ``explain``.
+    Like ``backward()`` it runs the backward pass (leaves accumulate).
+    """
+    return [frame.graph for frame in _frames(root, captions=True)]
+
+
+def _inline_svg(svg: str, prefix: str) -> str:
+    """Graphviz's SVG ready to sit in a page next to others: no XML prolog, ids made unique."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
+    return re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}", svg)
+
+
+def write_stepper_html(root: Value, path: str | Path, title: str | None = None) -> Path:
+    """Write one self-contained HTML page that steps through the backward pass of ``root``.
+
+    Prev / Next (and the left / right arrow keys, Home / End) move between the frames of
+    ``backward_frames``; the page shows the step counter, the step's equation, the whole
+    derivation with the current line marked, and the leaves' gradients so far (final on the
+    last step). Nothing is fetched from the network: a teacher can put it on a website, a learner
+    can open it with a double click. Runs the backward pass, as ``backward_frames`` does.
+    """
+    from . import viz
+
+    path = Path(path)
+    frames = _frames(root, captions=False)  # the page shows the equation as text, above the picture
+    names = node_names(root)
+    shown_leaves = leaves(root)
+    pictures = "\n".join(
+        f'<figure class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
+        f'{_inline_svg(viz._pipe(frame.graph, "svg").decode("utf-8"), f"f{k}-")}</figure>'
+        for k, frame in enumerate(frames))
+    derivation = "\n".join(f'<li data-step="{k}">{html.escape(frame.equation)}</li>'
+                           for k, frame in enumerate(frames) if k)
+    rows = "\n".join(f'<tr><th>∂{html.escape(names[root])}/∂{html.escape(names[leaf])}</th>'
+                     f'<td data-leaf="{i}"></td></tr>' for i, leaf in enumerate(shown_leaves))
+    data = [{"title": f.title, "equation": f.equation,
+             "grads": [number(f.grads[leaf]) if leaf in f.grads else "" for leaf in shown_leaves]}
+            for f in frames]
+    heading = title or f"Backpropagation through {names[root]} = {number(root.data)}"
+    page = (_PAGE.replace("{title}", html.escape(heading))
+            .replace("{pictures}", pictures).replace("{derivation}", derivation).replace("{rows}", rows)
+            .replace("{data}", json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+  :root { --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --hot: #dc2626; --accent: #2563eb; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+         color: var(--ink); background: #f9fafb; }
+  header { padding: 14px 24px; background: white; border-bottom: 1px solid var(--line); }
+  h1 { margin: 0; font-size: 19px; font-weight: 600; }
+  header p { margin: 2px 0 0; color: var(--muted); }
+  main { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 16px; padding: 16px 24px; }
+  .stage, section { background: white; border: 1px solid var(--line); border-radius: 10px; }
+  .stage { grid-column: 1 / -1; padding: 14px 18px; min-width: 0; }
+  #title { margin: 0; color: var(--muted); font-size: 14px; }
+  #equation { margin: 6px 0 10px; padding: 10px 14px; border-left: 4px solid var(--hot);
+              background: #fef2f2; border-radius: 6px; font: 17px/1.4 ui-monospace, "DejaVu Sans Mono",
+              Menlo, Consolas, monospace; overflow-x: auto; white-space: pre; }
+  .frame { margin: 0; text-align: center; overflow: auto; }
+  .frame svg { width: 100%; height: auto; max-height: 58vh; }
+  nav { display: flex; align-items: center; gap: 12px; margin-top: 10px; }
+  button { font: inherit; padding: 6px 16px; border-radius: 8px; border: 1px solid #d1d5db;
+           background: white; cursor: pointer; }
+  button:hover:not(:disabled) { border-color: var(--accent); color: var(--accent); }
+  button:disabled { opacity: .4; cursor: default; }
+  #counter { min-width: 110px; text-align: center; font-variant-numeric: tabular-nums; }
+  .hint { margin-left: auto; color: var(--muted); font-size: 13px; }
+  section { padding: 12px 14px; min-width: 0; }
+  h2 { margin: 0 0 8px; font-size: 14px; text-transform: uppercase; letter-spacing: .04em;
+       color: var(--muted); }
+  ol { margin: 0; padding-left: 22px; font: 12.5px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
+  li { padding: 1px 4px; border-radius: 4px; cursor: pointer; color: var(--muted); }
+  li.done { color: var(--ink); }
+  li.current { background: #fee2e2; color: var(--hot); font-weight: 600; }
+  table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+  th, td { padding: 3px 6px; border-bottom: 1px solid var(--line); text-align: left; }
+  td { text-align: right; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
+  td:empty::after { content: "–"; color: var(--muted); }
+  td.changed { color: var(--hot); font-weight: 600; }
+  @media (max-width: 800px) { main { grid-template-columns: 1fr; } }
+</style>
+</head>
+<body>
+<header>
+  <h1>{title}</h1>
+  <p>The backward pass one chain-rule step at a time: ∂L/∂parent += ∂node/∂parent · ∂L/∂node</p>
+</header>
+<main>
+  <div class="stage">
+    <p id="title"></p>
+    <div id="equation"></div>
+    {pictures}
+    <nav>
+      <button id="prev" type="button">◀ Prev</button>
+      <span id="counter"></span>
+      <button id="next" type="button">Next ▶</button>
+      <span class="hint">← → arrow keys</span>
+    </nav>
+  </div>
+  <section><h2>Derivation</h2><ol id="derivation">{derivation}</ol></section>
+  <section><h2>Gradients of the leaves</h2><table id="grads">{rows}</table></section>
+</main>
+<script type="application/json" id="frames">{data}</script>
+<script>
+(function () {
+  "use strict";
+  var frames = JSON.parse(document.getElementById("frames").textContent);
+  var figures = document.querySelectorAll(".frame");
+  var lines = document.querySelectorAll("#derivation li");
+  var cells = document.querySelectorAll("#grads td");
+  var last = frames.length - 1, current = 0;
+  function show(k) {
+    current = Math.max(0, Math.min(last, k));
+    var frame = frames[current], before = frames[Math.max(0, current - 1)];
+    figures.forEach(function (f, i) { f.hidden = i !== current; });
+    lines.forEach(function (li, i) {
+      li.className = i + 1 === current ? "current" : i + 1 < current ? "done" : "";
+    });
+    cells.forEach(function (td, i) {
+      td.textContent = frame.grads[i];
+      td.className = current > 0 && frame.grads[i] !== before.grads[i] ? "changed" : "";
+    });
+    document.getElementById("title").textContent = frame.title;
+    document.getElementById("equation").textContent = frame.equation;
+    document.getElementById("counter").textContent =
+      current === last ? "Step " + current + " / " + last + " — done" : "Step " + current + " / " + last;
+    document.getElementById("prev").disabled = current === 0;
+    document.getElementById("next").disabled = current === last;
+  }
+  document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
+  document.getElementById("next").addEventListener("click", function () { show(current + 1); });
+  lines.forEach(function (li, i) { li.addEventListener("click", function () { show(i + 1); }); });
+  document.addEventListener("keydown", function (e) {
+    var to = {ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0, End: last}[e.key];
+    if (to !== undefined) { e.preventDefault(); show(to); }
+  });
+  show(0);
+})();
+</script>
+</body>
+</html>
+"""
+
+
+# -- a browser that only reads files (the tests and the README screenshot) ----------------------
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def offline_page(executable: str = CHROMIUM, width: int = 1280, height: int = 760) -> Iterator[tuple]:
+    """A Playwright page in a fresh headless Chromium (new empty profile) that loads files only.
+
+    Yields ``(page, blocked)``: every request for anything but a ``file:`` URL is refused and its
+    URL appended to ``blocked``. Needs the ``browser`` extra (Playwright) and Chromium.
+    """
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+
+    def only_files(route) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": width, "height": height})
+        try:
+            context.route("**/*", only_files)
+            yield (context.pages[0] if context.pages else context.new_page()), blocked
+        finally:
+            context.close()
+
+
+def _neuron() -> Value:
+    """The neuron of Karpathy's lecture: o = tanh(x1·w1 + x2·w2 + b)."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tinygrad_edu.stepper",
+        description="Photograph the stepper page of a neuron, o = tanh(x1*w1 + x2*w2 + b), in headless "
+                    "Chromium (the README's picture).")
+    parser.add_argument("--screenshot", required=True, metavar="PNG", help="where to write the picture")
+    parser.add_argument("--step", type=int, default=4, help="the step to show (default 4)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        page_path = write_stepper_html(_neuron(), Path(tmp) / "stepper.html",
+                                       title="Backpropagation through o = tanh(x1·w1 + x2·w2 + b)")
+        with offline_page(height=700) as (page, blocked):
+            page.goto(page_path.as_uri())
+            for _ in range(args.step):
+                page.keyboard.press("ArrowRight")
+            page.screenshot(path=args.screenshot)
+    if blocked:
+        raise SystemExit(f"the page tried to fetch {blocked}")
+    print(f"wrote {args.screenshot}")
+
+
+if __name__ == "__main__":
+    main()
