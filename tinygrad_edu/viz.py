@@ -268,3 +268,9 @@ def _activate(activation: str, z: float) -> float:
     if activation not in ("relu", "tanh", "sigmoid"):
         raise ValueError(f"draw_mlp: unknown activation {activation!r}; expected relu, tanh, sigmoid, linear")
     return getattr(Value(z), activation)().data
+
+
+# The backward pass as frames and as a page to step through: in stepper.py, importable from here too.
+from .stepper import backward_frames, write_stepper_html  # noqa: E402
+
+__all__ += ["backward_frames", "write_stepper_html"]
