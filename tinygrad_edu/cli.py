@@ -15,6 +15,8 @@ from pathlib import Path
 
 from .engine import Value
 from .expr import ExpressionError, parse
+from .stepper import write_stepper_html
+from .trace import explain, node_names, number
 from .viz import FORMATS, GraphvizNotFoundError, render
 
 __all__ = ["main", "command", "option"]
@@ -91,14 +93,50 @@ def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
 def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     if not args.no_grad:
         root.backward()
+    if args.output:  # first, so that a failure prints nothing but the error
+        render(root, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
     print(f"{args.expression} = {root.data:.6g}")
     width = max([len(name) for name in leaves] + [8])
     print(f"{'variable':<{width}}  {'value':>12}" + ("" if args.no_grad else f"  {'gradient':>12}"))
     for name, leaf in leaves.items():
         print(f"{name:<{width}}  {leaf.data:>12.6g}" + ("" if args.no_grad else f"  {leaf.grad:>12.6g}"))
     if args.output:
-        render(root, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
         print(f"wrote {args.output}")
+
+
+@command(
+    "explain",
+    "run the backward pass and print it one chain-rule step per line, then every gradient",
+    '  tinygrad-edu explain "tanh(w*x + b)" w=-3 x=2 b=6.88 --lr 0.1\n'
+    '  tinygrad-edu explain "(w*x - y)**2" w=0.5 x=2 y=3 --style latex > backprop.tex',
+    option("--style", choices=("text", "markdown", "latex"), default="text",
+           help="text for the terminal (default), markdown for a notebook, latex for slides"),
+    option("--lr", type=float, metavar="ALPHA", help="also show each update w ← w − α·∂L/∂w"),
+)
+def explain_command(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
+    derivation = explain(root, style=args.style, lr=args.lr)
+    if args.style == "text":
+        print(f"{node_names(root)[root]} = {args.expression} = {number(root.data)}\n")
+    print(derivation, end="")
+
+
+def _html_path(text: str) -> Path:
+    if Path(text).suffix.lower() not in (".html", ".htm"):
+        raise argparse.ArgumentTypeError(f"the page is an HTML file: end {text!r} with .html")
+    return Path(text)
+
+
+@command(
+    "animate",
+    "write a web page that steps through the backward pass (one file, works offline)",
+    '  tinygrad-edu animate "tanh(w*x + b)" w=-3 x=2 b=6.88 -o backprop.html',
+    option("-o", "--output", type=_html_path, default=Path("backprop.html"), metavar="FILE",
+           help="the page to write (default backprop.html); open it in any browser"),
+)
+def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
+    title = f"Backpropagation through {node_names(root)[root]} = {args.expression}"
+    write_stepper_html(root, args.output, title=title)
+    print(f"wrote {args.output}: Prev / Next or the arrow keys step through the backward pass")
 
 
 def build_parser() -> argparse.ArgumentParser:
