@@ -1,0 +1,111 @@
+"""The tinygrad-edu command, run as a real subprocess: output, pictures, exit codes, messages."""
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(sys.executable).with_name("tinygrad-edu")
+LAUNCHERS = {
+    "python -m": [sys.executable, "-m", "tinygrad_edu"],
+    "console script": [str(SCRIPT)],
+}
+
+
+def run(*args, cwd, env=None, launcher="python -m"):
+    return subprocess.run(LAUNCHERS[launcher] + list(args), cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.mark.parametrize("launcher", list(LAUNCHERS))
+def test_graph_prints_value_and_gradients_and_writes_the_svg(tmp_path, launcher):
+    if launcher == "console script" and not SCRIPT.exists():
+        pytest.skip("the console script is not installed in this environment (pip install -e .)")
+    r = run("graph", "tanh(w*x + b)", "w=-3", "x=2", "b=6.88", "-o", "neuron.svg", cwd=tmp_path,
+            launcher=launcher)
+    assert r.returncode == 0, r.stderr
+    t = math.tanh(0.88)  # w*x + b = -6 + 6.88
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"tanh(w*x + b) = {t:.6g}"
+    assert lines[1].split() == ["variable", "value", "gradient"]
+    table = {name: (float(v), float(g)) for name, v, g in (line.split() for line in lines[2:5])}
+    assert table["w"][0] == -3.0 and table["w"][1] == pytest.approx(2 * (1 - t * t), rel=1e-5)
+    assert table["x"][1] == pytest.approx(-3 * (1 - t * t), rel=1e-5)
+    assert table["b"] == (6.88, pytest.approx(1 - t * t, rel=1e-5))
+    assert lines[5] == "wrote neuron.svg"
+    svg = ET.parse(tmp_path / "neuron.svg").getroot()
+    texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"w", "x", "b", "data -3.000", "grad 0.5010", "tanh"} <= texts
+
+
+def test_forward_only_top_to_bottom_as_dot(tmp_path):
+    r = run("graph", "x**2 + 3*x", "x=1.5", "--no-grad", "--rankdir", "TB", "-o", "g.dot", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines == ["x**2 + 3*x = 6.75", "variable         value", "x                  1.5", "wrote g.dot"]
+    dot = (tmp_path / "g.dot").read_text()
+    assert "rankdir=TB" in dot and "| grad" not in dot and "x | data 1.500" in dot
+
+
+def test_without_o_nothing_is_written(tmp_path):
+    r = run("graph", "a*b", "a=2", "b=5", cwd=tmp_path)
+    assert r.returncode == 0 and "a*b = 10" in r.stdout and list(tmp_path.iterdir()) == []
+
+
+def test_help_shows_examples(tmp_path):
+    r = run("--help", cwd=tmp_path)
+    assert r.returncode == 0
+    assert 'tinygrad-edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o neuron.svg' in r.stdout
+    r = run("graph", "--help", cwd=tmp_path)
+    assert r.returncode == 0 and "--no-grad" in r.stdout and "examples:" in r.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("graph", "tanh(w*y + b)", "w=-3", "x=2", "b=6.88"),
+     "tinygrad-edu graph: error: unknown name 'y'; the variables given are: w, x, b\n"
+     "  tanh(w*y + b)\n"
+     "         ^\n"),
+    (("graph", "x + 1", "x=abc"), "tinygrad-edu graph: error: the value of x must be a number, got 'abc'\n"),
+    (("graph", "x + 1", "x=inf"), "the value of x must be a finite number, got 'inf'\n"),
+    (("graph", "x + 1", "x=1", "x=2"), "x is given twice\n"),
+    (("graph", "x + 1", "x=1", "y=2"), "y was given a value, but the expression does not use y\n"),
+    (("graph", "log(x)", "x=-1"),
+     "log: log of -1.0 is undefined; log needs a positive number\n  log(x)\n  ^\n"),
+    (("graph", "__import__('os').system('touch pwned')"), "attribute access (a.b): not allowed"),
+    (("graph", "x", "x=1", "-o", "missing/dir/g.svg"), "No such file or directory"),
+])
+def test_expression_and_value_errors_exit_1_with_a_message_and_no_traceback(tmp_path, args, message):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 1
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == "" and not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "the following arguments are required: COMMAND"),
+    (("draw",), "invalid choice: 'draw'"),
+    (("graph",), "the following arguments are required: EXPR"),
+    (("graph", "x", "x3"), "expected NAME=VALUE (like w=-3), got 'x3'"),
+    (("graph", "x", "x=1", "-o", "g.jpg"), "cannot tell the format from 'g.jpg'; end it with .svg, .png"),
+    (("graph", "x", "x=1", "--rankdir", "XY"), "invalid choice: 'XY'"),
+])
+def test_usage_errors_exit_2(tmp_path, args, message):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_without_graphviz_the_error_says_how_to_install_it(tmp_path):
+    (tmp_path / "bin").mkdir()  # a PATH with python but without dot
+    os.symlink(sys.executable, tmp_path / "bin" / "python")
+    env = {**os.environ, "PATH": str(tmp_path / "bin")}
+    assert shutil.which("dot", path=env["PATH"]) is None
+    r = run("graph", "x*2", "x=1", "-o", "g.svg", cwd=tmp_path, env=env)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "sudo apt-get install graphviz" in r.stderr and "brew install graphviz" in r.stderr
+    r = run("graph", "x*2", "x=1", "-o", "g.dot", cwd=tmp_path, env=env)
+    assert r.returncode == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
