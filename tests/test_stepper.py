@@ -172,3 +172,20 @@ def test_the_readme_screenshot_is_made_by_the_same_browser(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"wrote {tmp_path / 'stepper.png'}\n"
     assert (tmp_path / "stepper.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_dot
+def test_the_animate_command_writes_the_page(tmp_path):
+    out = tmp_path / "backprop.html"
+    done = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "tanh(w*x + b)", "w=-3", "x=2",
+                           "b=6.88", "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"wrote {out}")
+    page = out.read_text(encoding="utf-8")
+    assert "<title>Backpropagation through L = tanh(w*x + b)</title>" in page
+    assert page.count("<svg") == 1 + 5  # before the backward pass, then L, w*x + b (twice), w*x (twice)
+    assert "∂L/∂w += ∂(w*x)/∂w · ∂L/∂(w*x) = 2.0000 × " in page
+    wrong = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x", "x=1", "-o", "x.png"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert wrong.returncode == 2 and "end 'x.png' with .html" in wrong.stderr
+    assert not (tmp_path / "x.png").exists()

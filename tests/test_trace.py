@@ -2,6 +2,8 @@
 against backward() itself on random graphs."""
 
 import math
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -253,3 +255,34 @@ def test_trace_backward_is_backward_on_random_graphs(graph, gradient):
     assert len(log) == len(steps)
     for (node, parent, upstream), step in zip(log, steps):
         assert step.node is node and step.parent is parent and same(step.upstream_grad, upstream)
+
+
+# -- the command --------------------------------------------------------------------------------
+def run_command(*args):
+    return subprocess.run([sys.executable, "-m", "tinygrad_edu", *args], capture_output=True, text=True)
+
+
+def test_the_explain_command_prints_the_derivation():
+    # L = (w·x - y)² at w = 0.5, x = 2, y = 3: w·x - y = -2, L = 4; ∂L/∂(w·x - y) = 2·(-2) = -4,
+    # so ∂L/∂y = -1·-4 = 4, ∂L/∂w = x·-4 = -8, ∂L/∂x = w·-4 = -2; with α = 0.5, w ← 0.5 + 4 = 4.5
+    done = run_command("explain", "(w*x - y)**2", "w=0.5", "x=2", "y=3", "--lr", "0.5")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "L = (w*x - y)**2 = 4.0000"
+    assert "  ∂L/∂(w*x - y) += ∂L/∂(w*x - y) · ∂L/∂L = -4.0000 × 1.0000 = -4.0000" in lines
+    assert "  ∂L/∂y += ∂(w*x - y)/∂y · ∂L/∂(w*x - y) = -1.0000 × -4.0000 = 4.0000" in lines
+    g = lines.index("Gradients of the leaves:")
+    assert lines[g + 1:g + 4] == ["  ∂L/∂w = -8.0000", "  ∂L/∂x = -2.0000", "  ∂L/∂y = 4.0000"]
+    assert "  w ← w − α·∂L/∂w = 0.5000 − 0.5 × -8.0000 = 4.5000" in lines
+    assert done.stderr == ""
+
+
+def test_the_explain_command_styles_and_errors():
+    latex = run_command("explain", "x*x", "x=3", "--style", "latex")
+    assert latex.returncode == 0 and latex.stdout.startswith(r"\begin{align*}")
+    bad = run_command("explain", "x*x", "x=3", "--lr", "-1")
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert "the learning rate lr must be a positive number, got -1.0" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    usage = run_command("explain", "x*x", "x=3", "--style", "html")
+    assert usage.returncode == 2 and "invalid choice: 'html'" in usage.stderr
