@@ -22,3 +22,11 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The README's pictures, drawn by the project itself: an expression (the command) and a small MLP.
+docs: $(STAMP)
+	mkdir -p docs
+	$(BIN)/python -m tinygrad_edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o docs/neuron.svg
+	$(BIN)/python -c "from tinygrad_edu.nn import MLP; from tinygrad_edu.viz import draw_mlp, render; \
+	model = MLP(2, [3, 1], activation='tanh', seed=0); x = [1.0, -2.0]; loss = (model(x) - 1.0) ** 2; \
+	render(draw_mlp(model, inputs=x, loss=loss), 'docs/mlp.svg')"

@@ -8,6 +8,7 @@ import graphviz
 import pytest
 
 from tinygrad_edu import Value
+from tinygrad_edu.expr import parse
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import GraphvizNotFoundError, draw_dot, draw_mlp, render, repr_mimebundle
 
@@ -242,3 +243,11 @@ def test_draw_mlp_renders_through_render(tmp_path):
 
 def test_digraph_is_what_draw_dot_returns():
     assert isinstance(draw_dot(Value(1.0)), graphviz.Digraph)
+
+
+def test_subexpression_names_are_parenthesised_after_the_d():
+    L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
+    source = draw_dot(L).source
+    assert '"∂(w*x + b)/∂(w*x) = 1.000"' in source and '"∂(w*x)/∂w = 2.000"' in source
+    assert '"∂L/∂(w*x + b) = 1.000"' not in source  # 1 − tanh(0.88)² is not 1
+    assert f'"∂L/∂(w*x + b) = {fmt(1 - math.tanh(0.88) ** 2)}"' in source

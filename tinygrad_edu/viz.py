@@ -56,6 +56,11 @@ def _field(s: str) -> str:
     return re.sub(r"([\\{}|<>])", r"\\\1", s.replace("\n", " "))
 
 
+def _operand(name: str) -> str:
+    """A name as it reads after ∂: a sub-expression in parentheses, ∂(w*x + b)/∂(w*x)."""
+    return name if re.fullmatch(r"[\w.\[\],]+", name) else f"({name})"
+
+
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
@@ -128,7 +133,7 @@ def draw_dot(
             attrs = {}
             # A constant is not differentiated with respect to (for x ** 2 the engine stores no ∂/∂2).
             if show_local_grads and not parent.is_constant:
-                attrs["label"] = _text(f"∂{names[node]}/∂{names[parent]} = {_num(local)}")
+                attrs["label"] = _text(f"∂{_operand(names[node])}/∂{_operand(names[parent])} = {_num(local)}")
             if highlight_edge is not None and highlight_edge[0] is parent and highlight_edge[1] is node:
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
             dot.edge(ids[parent], op_id, **attrs)
