@@ -1,0 +1,91 @@
+"""One adapter per engine: the few things the workloads cannot write with Python operators.
+
+Everything else (``+``, ``*``, ``sum``, ``p.data -= lr * p.grad``) is the same code for every
+engine, so each one builds the same graph from the same numbers.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+
+class EngineMissing(Exception):
+    """The engine is not installed here: the benchmark reports it as skipped."""
+
+
+class ScalarEngine:
+    """micrograd-style engines: a Value class with ``.data``, ``.grad``, ``.relu()``, ``.backward()``."""
+
+    def __init__(self, name: str, module: str) -> None:
+        self.name = name
+        try:
+            self.Value = importlib.import_module(module).Value
+        except ImportError as e:
+            raise EngineMissing(f"{name} is not installed ({e})") from None
+
+    def leaf(self, x: float):
+        return self.Value(x)
+
+    @staticmethod
+    def relu(v):
+        return v.relu()
+
+    @staticmethod
+    def backward(loss) -> None:
+        loss.backward()
+
+    @staticmethod
+    def number(v) -> float:
+        return float(v.data)
+
+    @staticmethod
+    def grad(p) -> float:
+        return float(p.grad)
+
+    @staticmethod
+    def zero_grad(p) -> None:
+        p.grad = 0.0
+
+
+class TorchEngine(ScalarEngine):
+    """PyTorch on 0-dim float64 tensors, one scalar op per tensor op: the same graph shape."""
+
+    def __init__(self) -> None:
+        self.name = "torch"
+        try:
+            import torch
+        except ImportError as e:
+            raise EngineMissing(f"torch is not installed ({e})") from None
+        torch.set_num_threads(1)  # scalar ops gain nothing from threads; the machine is shared
+        self.torch = torch
+
+    def leaf(self, x: float):
+        return self.torch.tensor(x, dtype=self.torch.float64, requires_grad=True)
+
+    @staticmethod
+    def number(v) -> float:
+        return v.item()
+
+    @staticmethod
+    def grad(p) -> float:
+        return 0.0 if p.grad is None else p.grad.item()
+
+    @staticmethod
+    def zero_grad(p) -> None:
+        p.grad = None
+
+
+ENGINES = ("tinygrad_edu", "tinygrad_edu.nn", "micrograd", "torch")
+
+
+def load(name: str) -> ScalarEngine:
+    """The adapter for an engine name in ENGINES; EngineMissing when it is not installed."""
+    if name in ("tinygrad_edu", "tinygrad_edu.nn"):  # .nn: the same Values, the project's own MLP
+        engine = ScalarEngine("tinygrad_edu", "tinygrad_edu")
+        engine.name = name
+        return engine
+    if name == "micrograd":
+        return ScalarEngine("micrograd", "micrograd.engine")
+    if name == "torch":
+        return TorchEngine()
+    raise ValueError(f"unknown engine {name!r}; expected one of {ENGINES}")
