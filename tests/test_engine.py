@@ -527,6 +527,15 @@ def test_saturating_functions_match_pytorch_far_out(op, x):
     assert a.grad == pytest.approx(expected_grad, rel=1e-12, abs=1e-300)
 
 
+@pytest.mark.parametrize("n, data, base_grad", [(2.0, 0.0, 0.0), (1.0, 0.0, 1.0), (0.0, 1.0, 0.0)])
+def test_zero_base_with_a_value_exponent(n, data, base_grad):
+    a, exponent = Value(0.0), Value(n)
+    out = a**exponent
+    out.backward()
+    # ∂(aⁿ)/∂n = aⁿ·ln a has the limit 0 as a → 0⁺; these are PyTorch's values
+    assert (out.data, a.grad, exponent.grad) == (data, base_grad, 0.0)
+
+
 def test_dividing_by_a_tiny_number_gives_an_infinite_gradient_not_a_crash():
     a, b = Value(1.0), Value(1e-200)
     (a / b).backward()  # b² underflows to 0: the derivative −a/b² must not be computed as −a/(b·b)
