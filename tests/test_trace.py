@@ -1,9 +1,13 @@
 """trace: the backward pass written down step by step, checked by hand, against PyTorch and
 against backward() itself on random graphs."""
 
+import contextlib
+import io
 import math
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -286,3 +290,13 @@ def test_the_explain_command_styles_and_errors():
     assert "Traceback" not in bad.stderr
     usage = run_command("explain", "x*x", "x=3", "--style", "html")
     assert usage.returncode == 2 and "invalid choice: 'html'" in usage.stderr
+
+
+def test_the_readme_derivation_is_what_explain_prints():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Watch backprop", 1)[1]
+    code, printed = re.findall(r"```(?:python)?\n(.*?)```", section, flags=re.S)[:2]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README Watch backprop", "exec"), {})
+    assert out.getvalue() == printed + "\n" and printed == EXPECTED_TEXT
