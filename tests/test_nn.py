@@ -199,9 +199,9 @@ def test_mlp_output_and_gradients_match_pytorch(activation, output_activation):
 # -- training, micrograd style ---------------------------------------------------------------------
 def test_micrograd_training_loop_runs_unchanged_and_the_loss_falls():
     rng = random.Random(0)
-    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(30)]
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(24)]
     y = [1 if a * b > 0 else -1 for a, b in X]  # XOR-like quadrants: needs the hidden layers
-    model = MLP(2, [12, 12, 1], seed=1)
+    model = MLP(2, [8, 8, 1], seed=1)
 
     def loss():  # micrograd's demo notebook, verbatim apart from the data
         inputs = [list(map(Value, xrow)) for xrow in X]
@@ -215,7 +215,7 @@ def test_micrograd_training_loop_runs_unchanged_and_the_loss_falls():
         return total_loss, sum(accuracy) / len(accuracy)
 
     history = []
-    for k in range(40):
+    for k in range(30):
         total_loss, acc = loss()
         model.zero_grad()
         total_loss.backward()
@@ -224,7 +224,7 @@ def test_micrograd_training_loop_runs_unchanged_and_the_loss_falls():
             p.data -= learning_rate * p.grad
         history.append((total_loss.data, acc))
     assert history[-1][0] < 0.5 * history[0][0]
-    assert history[-1][1] >= 0.9
+    assert history[0][1] <= 0.5 and history[-1][1] >= 0.85  # from chance to mostly right
 
 
 def test_zero_grad_zeroes_every_parameter():
