@@ -23,6 +23,19 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Benchmarks in their own environment: this package, micrograd and PyTorch (the CPU build on
+# this machine's disk: only torch==2.13.0). An engine that fails to install is reported as skipped.
+BENCH := .venv-bench
+$(BENCH)/.installed: setup.cfg pyproject.toml
+	test -x $(BENCH)/bin/python || $(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/pip install --quiet --disable-pip-version-check -e .
+	-$(BENCH)/bin/pip install --quiet --disable-pip-version-check micrograd==0.1.0
+	-$(BENCH)/bin/pip install --quiet --disable-pip-version-check torch==2.13.0
+	touch $@
+
+bench: $(BENCH)/.installed
+	$(BENCH)/bin/python -m benchmarks
+
 # The README's pictures, drawn by the project itself: an expression (the command) and a small MLP.
 docs: $(STAMP)
 	mkdir -p docs
