@@ -150,6 +150,9 @@ def test_mlp_returns_a_value_for_one_output_else_a_list():
     out = MLP(3, [4, 2], seed=0)([1.0, 2.0, 3.0])
     assert isinstance(out, list) and len(out) == 2 and all(isinstance(o, Value) for o in out)
     assert isinstance(Layer(2, 1)([1, 2]), Value)
+    narrow = MLP(2, [1, 3, 1], activation="tanh", seed=0)  # a hidden layer of width 1 feeds the next
+    hidden = narrow.layers[0]([0.5, 1.0])
+    assert narrow([0.5, 1.0]).data == narrow.layers[2](narrow.layers[1]([hidden])).data
 
 
 def test_inputs_may_be_floats_ints_or_values_with_the_same_result():

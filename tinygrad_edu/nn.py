@@ -240,8 +240,7 @@ class Layer(Module):
                         for j in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
-        return out[0] if len(out) == 1 else out
+        return _unwrap([n(x) for n in self.neurons])
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -254,6 +253,11 @@ class Layer(Module):
 
     def __repr__(self) -> str:
         return f"Layer({len(self.neurons[0].w)} -> {self._describe()})"
+
+
+def _unwrap(out: list[Value]) -> Value | list[Value]:
+    """micrograd's convention: one output is returned as a Value, several as a list."""
+    return out[0] if len(out) == 1 else out
 
 
 class MLP(Module):
@@ -281,9 +285,9 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer(x)
-        return x
+        for layer in self.layers:  # lists between layers, so a hidden layer of width 1 works too
+            x = [n(x) for n in layer.neurons]
+        return _unwrap(x)
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
