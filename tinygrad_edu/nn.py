@@ -126,12 +126,12 @@ def _numbers(group: list) -> list:
     return [_numbers(x) if isinstance(x, list) else x.data for x in group]
 
 
-def _collect(name: str, group: list, numbers_: object, pairs: list) -> None:
-    """Pair each Value of ``group`` with its number in ``numbers_`` (same shape), or a ValueError."""
-    if not isinstance(numbers_, list) or len(numbers_) != len(group):
-        got = f"{len(numbers_)} entries" if isinstance(numbers_, list) else type(numbers_).__name__
+def _collect(name: str, group: list, saved: object, pairs: list) -> None:
+    """Pair each Value of ``group`` with its number in ``saved`` (same shape), or a ValueError."""
+    if not isinstance(saved, (list, tuple)) or len(saved) != len(group):
+        got = f"{len(saved)} entries" if isinstance(saved, (list, tuple)) else type(saved).__name__
         raise ValueError(f"load_state_dict: {name!r} should have {len(group)} entries, got {got}")
-    for i, (p, x) in enumerate(zip(group, numbers_)):
+    for i, (p, x) in enumerate(zip(group, saved)):
         if isinstance(p, list):
             _collect(f"{name}[{i}]", p, x, pairs)
         elif isinstance(x, numbers.Real) and not isinstance(x, bool):
