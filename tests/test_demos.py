@@ -1,0 +1,295 @@
+"""The walkthroughs: each runs headless through its tour(), and its checks and final numbers are right.
+
+Training demos run at small sizes here (their parameters allow it); the full-size numbers are in the
+README. The REPL interface (next, back, graph, len, steps) and the command line are tested too.
+"""
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from demos import DEMOS, backprop_layers, chain_rule, digits, gradient_descent, minibatch, moons
+from demos.tour import Tour, main, step
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+
+def play(tour: Tour) -> str:
+    """Run every step without pausing; return what the tour printed."""
+    tour.out = io.StringIO()
+    assert tour.play() is True, tour.out.getvalue()
+    return tour.out.getvalue()
+
+
+def assert_all_checks_pass(tour: Tour, count: int) -> None:
+    assert len(tour.checks) == count
+    failed = [c.claim for c in tour.checks if not c.ok]
+    assert not failed
+    for c in tour.checks:
+        assert c.error is None or c.error <= 1e-12
+
+
+# -- each demo ---------------------------------------------------------------------------
+def test_gradient_descent_converges_oscillates_and_diverges():
+    tour = gradient_descent.tour()
+    out = play(tour)
+    assert_all_checks_pass(tour, 5)
+    assert tour.behaviours == {0.1: "converges", 0.9: "oscillates, converges", 1.1: "diverges"}
+    assert tour.histories[0.1][:3] == pytest.approx([0.0, 0.6, 1.08])
+    assert tour.histories[0.9][1] == pytest.approx(5.4)  # jumped past the minimum at 3
+    assert abs(tour.histories[1.1][-1] - 3) > 10  # |−1.2|^10 · 3 ≈ 18.6 away
+    assert "diverges" in out and "All 5 checks passed." in out
+
+
+def test_chain_rule_formulas_match_the_engine():
+    tour = chain_rule.tour()
+    out = play(tour)
+    assert_all_checks_pass(tour, 8)
+    error = tour.Z.data - tour.t  # after the update step: the new Z
+    assert tour.J_after < tour.J_before
+    claims = [c.claim for c in tour.checks]
+    assert "∂J/∂wᵢ = (Z − t)·xᵢ" in claims and "∂J/∂xᵢ = wᵢ·(Z − t)" in claims and "∂J/∂Y = Z − t" in claims
+    assert abs(error) < abs(tour.J_before)  # the neuron moved towards its target
+    for heading in ("Step 1/6", "backward()", "collapse to Z − t", "Step 6/6"):
+        assert heading in out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_chain_rule_holds_for_other_numbers(seed):
+    tour = chain_rule.tour(seed=seed, n_inputs=5)
+    play(tour)
+    assert_all_checks_pass(tour, 8)
+    assert len(tour.W) == 5
+
+
+def test_chain_rule_gradients_are_the_closed_forms():
+    tour = chain_rule.tour(seed=4)
+    tour.out = io.StringIO()
+    tour.next()
+    tour.next()  # forward and backward
+    Z, t = tour.Z.data, tour.t
+    assert [w.grad for w in tour.W] == pytest.approx([(Z - t) * x.data for x in tour.X], abs=1e-15)
+    assert [x.grad for x in tour.X] == pytest.approx([(Z - t) * w.data for w in tour.W], abs=1e-15)
+    assert tour.b.grad == pytest.approx(Z - t, abs=1e-15)
+
+
+@pytest.mark.parametrize("seed, sizes", [(0, (4, 3, 2)), (5, (6, 4, 3))])
+def test_backprop_layers_deltas_and_weight_gradients(seed, sizes):
+    tour = backprop_layers.tour(seed=seed, sizes=sizes)
+    play(tour)
+    assert_all_checks_pass(tour, 7)
+    n_in, n_hidden, n_out = sizes
+    assert tour.delta2 == pytest.approx([o - y for o, y in zip(tour.O, tour.Y)])
+    assert len(tour.dTheta2) == n_out and len(tour.dTheta2[0]) == n_hidden + 1  # bias column
+    assert len(tour.dTheta1) == n_hidden and len(tour.dTheta1[0]) == n_in + 1
+    assert [row[0] for row in tour.dTheta2] == pytest.approx(tour.delta2)  # bias column = δ²
+    assert sum(tour.Y) == 1.0  # one-hot
+
+
+@pytest.mark.parametrize("seed, m, d, n", [(0, 4, 3, 2), (2, 5, 2, 1)])
+def test_minibatch_mean_jacobians_and_both_layouts(seed, m, d, n):
+    tour = minibatch.tour(seed=seed, m=m, d=d, n=n)
+    play(tour)
+    assert_all_checks_pass(tour, 6)
+    assert len(tour.dW) == d and len(tour.dW[0]) == n  # CS231n: the shape of W
+    assert len(tour.dTheta) == n and len(tour.dTheta[0]) == d + 1  # Ng: the shape of Θ
+    flat = [x for row in tour.dW for x in row]
+    assert [x for row in tour.dW_jacobian for x in row] == pytest.approx(flat, abs=1e-15)
+
+
+def test_moons_small_reaches_100_percent(tmp_path):
+    pytest.importorskip("matplotlib")
+    tour = moons.tour(n=30, steps=60)  # the full demo: 100 points, 100 steps (about 20 s)
+    tour.svg_dir = tmp_path
+    out = play(tour)
+    assert_all_checks_pass(tour, 3)
+    assert tour.accuracy == 1.0
+    assert tour.final_loss < tour.initial_loss / 5
+    assert tour.history[0][0] == 0 and len(tour.history) == 60
+    picture = tmp_path / "moons-boundary.svg"
+    assert tour.picture == picture and picture.read_text().lstrip().startswith("<?xml")
+    assert "Picture of the decision boundary" in out
+
+
+def test_moons_character_plot_shades_the_minus_side():
+    X, y = [[-1.0, 1.0], [2.0, -0.5]], [-1, 1]
+    plot = moons.char_plot(X, y, predict=lambda p: -1.0 if p[0] < 0.5 else 1.0, width=20, height=6)
+    lines = plot.split("\n")
+    assert len(lines) == 8 and lines[0] == "+" + "-" * 20 + "+"
+    assert "o" in plot and "x" in plot
+    assert all(line[1] in "·o" and line[-2] in " x" for line in lines[1:-1])  # left shaded, right not
+
+
+def test_digits_small_gradcheck_training_and_confusion_matrix():
+    tour = digits.tour(n_per_class=15, hidden=12, epochs=6)
+    out = play(tour)
+    assert len(tour.checks) == 3 and all(c.ok for c in tour.checks)
+    assert tour.result.ok and tour.result.max_abs_error < 1e-7
+    assert tour.test_accuracy >= 0.9
+    assert sum(map(sum, tour.confusion)) == len(tour.y_test) == 45
+    assert sum(tour.confusion[k][k] for k in range(10)) == round(tour.test_accuracy * 45)
+    assert "analytic" in out and "numeric" in out  # the gradient-check table is printed
+
+
+# -- a check that is wrong is caught ----------------------------------------------------
+class Wrong(Tour):
+    title = "a tour with a wrong formula"
+
+    @step("wrong")
+    def wrong(self):
+        self.check("1 + 1 = 3", 1.0 + 1.0, 3.0)
+        self.check("nearly right is not right", [1.0, 2.0], [1.0, 2.0 + 1e-9])
+        self.verify("a false claim", False)
+
+
+def test_a_wrong_formula_fails_and_says_so():
+    tour = Wrong()
+    tour.out = io.StringIO()
+    assert tour.play() is False
+    assert [c.ok for c in tour.checks] == [False, False, False]
+    assert tour.checks[1].error == pytest.approx(1e-9)
+    out = tour.out.getvalue()
+    assert out.count("✗ FAILED") == 3 and "3 of 3 checks FAILED" in out
+
+
+def test_check_rejects_numbers_of_different_lengths():
+    class Mismatch(Tour):
+        @step("mismatch")
+        def mismatch(self):
+            self.check("lengths", [1.0, 2.0], [1.0])
+
+    tour = Mismatch()
+    tour.out = io.StringIO()
+    with pytest.raises(ValueError, match="the engine gave 2 numbers, the formula 1"):
+        tour.next()
+
+
+# -- the REPL interface --------------------------------------------------------------------
+def test_repl_next_back_len_steps():
+    tour = chain_rule.tour()
+    tour.out = io.StringIO()
+    assert len(tour) == 6 and [s.number for s in tour.steps] == [1, 2, 3, 4, 5, 6]
+    assert tour.steps[0].title == "The neuron and its loss (the forward pass)"
+    first = tour.next()
+    assert first is tour.steps[0] and first.done and "Step 1/6" in first.output
+    second = tour.next()
+    assert second.number == 2 and "grad = ∂J/∂node" in second.output
+    printed = len(tour.out.getvalue())
+    assert tour.back() is first
+    assert tour.out.getvalue()[printed:] == first.output  # shown again, not run again
+    assert tour.next() is second and second.checks == []
+    assert "→ <step 2: backward(): every gradient at once>" in repr(tour)
+    assert tour.back().number == 1 and tour.back() is first  # stays at the first step
+    assert "this is the first step" in tour.out.getvalue()
+
+
+def test_repl_next_past_the_end_and_step_summary():
+    tour = gradient_descent.tour()
+    tour.out = io.StringIO()
+    for _ in range(len(tour)):
+        tour.next()
+    assert tour.next() is None and "last of 4 steps" in tour.out.getvalue()
+    assert repr(tour.steps[3]).endswith("3 checks passed>")
+
+
+@needs_dot
+def test_repl_graph_is_the_current_steps_digraph():
+    import graphviz
+
+    tour = chain_rule.tour()
+    tour.out = io.StringIO()
+    assert tour.graph() is None  # before the first step
+    tour.next()
+    assert tour.graph() is None and "no graph" in tour.out.getvalue()
+    tour.next()
+    graph = tour.graph()
+    assert isinstance(graph, graphviz.Digraph)
+    assert "w1" in graph.source and "sigmoid" in graph.source
+    assert graph.pipe(format="svg").lstrip().startswith(b"<?xml")
+
+
+# -- progress --------------------------------------------------------------------------------
+class Counting(Tour):
+    @step("count")
+    def count(self):
+        for k in range(1, 101):
+            self.progress(k, 100, f"loss {1 / k:.3f}")
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_about_ten_plain_lines_when_not_a_terminal():
+    tour = Counting()
+    tour.out = io.StringIO()
+    tour.next()
+    lines = [line for line in tour.out.getvalue().splitlines() if line.startswith("  [")]
+    assert len(lines) == 10 and lines[-1] == "  [100/100] loss 0.010"
+    assert "\r" not in tour.out.getvalue()
+
+
+def test_progress_refreshes_one_line_in_a_terminal():
+    tour = Counting()
+    tour.out = FakeTerminal()
+    tour.next()
+    written = tour.out.getvalue()
+    assert written.count("\r") == 100 and written.endswith("[100/100] loss 0.010\x1b[K\n")
+    assert tour.steps[0].output.endswith("  [100/100] loss 0.010\n")  # what back() shows
+
+
+# -- the command line ------------------------------------------------------------------------
+def test_main_runs_every_step_and_exits_0(capsys):
+    assert main(gradient_descent.tour, ["--no-pause"]) == 0
+    assert "Step 4/4" in capsys.readouterr().out
+
+
+def test_main_seed_changes_the_numbers(capsys):
+    main(chain_rule.tour, ["--no-pause", "--seed", "0"])
+    default = capsys.readouterr().out
+    main(chain_rule.tour, ["--no-pause", "--seed", "9"])
+    assert capsys.readouterr().out != default
+
+
+def test_main_exits_1_when_a_check_fails(capsys):
+    assert main(lambda: Wrong(), ["--no-pause"]) == 1
+
+
+@needs_dot
+def test_main_svg_dir_writes_each_steps_graph(tmp_path, capsys):
+    assert main(chain_rule.tour, ["--no-pause", "--svg-dir", str(tmp_path)]) == 0
+    picture = tmp_path / "chain_rule-step2.svg"
+    assert picture.read_text().lstrip().startswith("<?xml")
+    assert f"Picture of the neuron with every gradient: {picture}" in capsys.readouterr().out
+
+
+def test_help_lists_the_flags(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(chain_rule.tour, ["--help"])
+    assert exit_.value.code == 0
+    help_text = capsys.readouterr().out
+    for flag in ("--no-pause", "--svg-dir", "--seed", "python -m demos.chain_rule"):
+        assert flag in help_text
+
+
+def test_python_m_demo_does_not_wait_without_a_terminal():
+    # no --no-pause: stdin is not a terminal, so it must still run to the end without input
+    done = subprocess.run([sys.executable, "-m", "demos.gradient_descent"], cwd=ROOT,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "All 5 checks passed." in done.stdout
+
+
+def test_python_m_demos_lists_every_demo():
+    done = subprocess.run([sys.executable, "-m", "demos"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0
+    for name in ("gradient_descent", "chain_rule", "backprop_layers", "minibatch", "moons", "digits"):
+        assert name in done.stdout and name in DEMOS
+        assert (ROOT / "demos" / f"{name}.py").exists()
