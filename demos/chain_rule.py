@@ -13,6 +13,7 @@ from demos.tour import Tour, main, step
 from tinygrad_edu import Value
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD
+from tinygrad_edu.trace import explain
 
 
 class ChainRule(Tour):
@@ -69,6 +70,21 @@ class ChainRule(Tour):
         self.table(["node", "data", "grad = ∂J/∂node"], [[n.label, n.data, n.grad] for n in nodes])
         self.say("The next steps derive each of these numbers by hand.")
         self.show_graph(self.J, "the neuron with every gradient")
+
+    @step("The same backward pass, one chain-rule step per line")
+    def derivation(self) -> None:
+        leaves = [*self.W, self.b, *self.X]
+        before = [p.grad for p in leaves]
+        for p in leaves:  # leaves accumulate: start again from 0
+            p.grad = 0.0
+        text = explain(self.J)  # runs the backward pass, writing down every step
+        self.say("""
+            tinygrad_edu.trace.explain(J) runs the same backward pass and writes down each
+            multiplication (unlabelled intermediate nodes are called v1, v2, ... in the order the
+            forward pass made them):
+        """)
+        self.say(text)
+        self.check("explain(J) leaves the same gradients as J.backward()", [p.grad for p in leaves], before)
 
     @step("Link by link: sigmoid and log loss collapse to Z − t")
     def collapse(self) -> None:

@@ -49,13 +49,14 @@ def test_gradient_descent_converges_oscillates_and_diverges():
 def test_chain_rule_formulas_match_the_engine():
     tour = chain_rule.tour()
     out = play(tour)
-    assert_all_checks_pass(tour, 8)
+    assert_all_checks_pass(tour, 9)
     error = tour.Z.data - tour.t  # after the update step: the new Z
     assert tour.J_after < tour.J_before
     claims = [c.claim for c in tour.checks]
     assert "∂J/∂wᵢ = (Z − t)·xᵢ" in claims and "∂J/∂xᵢ = wᵢ·(Z − t)" in claims and "∂J/∂Y = Z − t" in claims
     assert abs(error) < abs(tour.J_before)  # the neuron moved towards its target
-    for heading in ("Step 1/6", "backward()", "collapse to Z − t", "Step 6/6"):
+    assert "∂J/∂w1 +=" in out  # explain()'s derivation, one chain-rule step per line
+    for heading in ("Step 1/7", "backward()", "collapse to Z − t", "Step 7/7"):
         assert heading in out
 
 
@@ -63,7 +64,7 @@ def test_chain_rule_formulas_match_the_engine():
 def test_chain_rule_holds_for_other_numbers(seed):
     tour = chain_rule.tour(seed=seed, n_inputs=5)
     play(tour)
-    assert_all_checks_pass(tour, 8)
+    assert_all_checks_pass(tour, 9)
     assert len(tour.W) == 5
 
 
@@ -173,10 +174,10 @@ def test_check_rejects_numbers_of_different_lengths():
 def test_repl_next_back_len_steps():
     tour = chain_rule.tour()
     tour.out = io.StringIO()
-    assert len(tour) == 6 and [s.number for s in tour.steps] == [1, 2, 3, 4, 5, 6]
+    assert len(tour) == 7 and [s.number for s in tour.steps] == [1, 2, 3, 4, 5, 6, 7]
     assert tour.steps[0].title == "The neuron and its loss (the forward pass)"
     first = tour.next()
-    assert first is tour.steps[0] and first.done and "Step 1/6" in first.output
+    assert first is tour.steps[0] and first.done and "Step 1/7" in first.output
     second = tour.next()
     assert second.number == 2 and "grad = ∂J/∂node" in second.output
     printed = len(tour.out.getvalue())
