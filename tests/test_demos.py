@@ -103,18 +103,25 @@ def test_minibatch_mean_jacobians_and_both_layouts(seed, m, d, n):
     assert [x for row in tour.dW_jacobian for x in row] == pytest.approx(flat, abs=1e-15)
 
 
-def test_moons_small_reaches_100_percent(tmp_path):
+def test_moons_default_reaches_100_percent_and_draws_the_boundary(tmp_path):
+    # the demo exactly as `python -m demos.moons` runs it (about 13 s): the README's claim
     pytest.importorskip("matplotlib")
-    tour = moons.tour(n=30, steps=60)  # the full demo: 100 points, 100 steps (about 20 s)
+    tour = moons.tour()
     tour.svg_dir = tmp_path
     out = play(tour)
     assert_all_checks_pass(tour, 3)
-    assert tour.accuracy == 1.0
-    assert tour.final_loss < tour.initial_loss / 5
-    assert tour.history[0][0] == 0 and len(tour.history) == 60
+    assert len(tour.X) == 100 and len(tour.model.parameters()) == 337 and len(tour.history) == 100
+    assert tour.initial_accuracy < 0.9 and tour.accuracy == 1.0
+    assert tour.final_loss < tour.initial_loss / 10
     picture = tmp_path / "moons-boundary.svg"
     assert tour.picture == picture and picture.read_text().lstrip().startswith("<?xml")
     assert "Picture of the decision boundary" in out
+
+
+def test_moons_small_reaches_100_percent_too():
+    tour = moons.tour(n=30, steps=60)
+    play(tour)
+    assert tour.accuracy == 1.0 and tour.picture is None  # no --svg-dir: characters only
 
 
 def test_moons_character_plot_shades_the_minus_side():
