@@ -1,6 +1,7 @@
 """The expression language: values and gradients, labels, errors with a caret, limits, fuzzing."""
 
 import math
+import warnings
 
 import pytest
 from hypothesis import given, settings
@@ -224,3 +225,11 @@ def test_fuzz_valid_expressions_compute_what_they_say(pair):
     text, expected = pair
     values = {name: v for name, v in (("x", 0.7), ("y", -1.3)) if name in text}
     assert parse(text, **values).data == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_python_syntax_warnings_are_not_printed_to_the_user():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ExpressionError, match="syntax error"):
+            parse("1if 2")
+    assert [str(w.message) for w in caught] == []

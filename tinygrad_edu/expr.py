@@ -18,6 +18,7 @@ import math
 import numbers
 import operator
 import re
+import warnings
 from collections import Counter
 from collections.abc import Mapping
 
@@ -97,7 +98,9 @@ def parse(text: str, values: Mapping[str, float | Value] | None = None, /,
 
 def _syntax_tree(text: str) -> ast.Expression:
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # Python's own hints are not the user's to read
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         # Python gives no column when the text ends too early ("1 +"): point at the end.
         position = _offset(text, e.lineno, 0) + e.offset - 1 if e.lineno and e.offset else len(text)
