@@ -231,8 +231,9 @@ def memory_table(results, args, engines):
         for key in ("rss_per_node", "traced_per_node"):
             v, ratio = _median(results, key, **m), _ratio(results, m, {**m, "engine": "micrograd"}, key)
             cells.append(_fmt(v, "{:.0f}") + (f" ({ratio:.2f}×)" if ratio and e != "micrograd" else ""))
-        note = "  (tracemalloc sees no C++ memory)" if e == "torch" else ""
-        lines.append(f"{e:16} {cells[0]:>20} {cells[1]:>20}{note}")
+        if e == "torch":  # its graph lives in C++ memory, which tracemalloc does not see
+            cells[1] = "n/a"
+        lines.append(f"{e:16} {cells[0]:>20} {cells[1]:>20}")
     return lines
 
 
