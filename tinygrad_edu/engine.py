@@ -12,9 +12,11 @@ and records its inputs. ``backward()`` is then nothing but the chain rule,
 applied to every node once, from the output back to the leaves.
 
 Why it is fast: a node is one object with ``__slots__`` (no ``__dict__``, no
-closure, so no reference cycles and little work for Python's cycle collector),
-its inputs live in two slots instead of a tuple, and each node knows its
-``depth`` (1 + the deepest input), so a topological order is one C-level sort.
+closure, so no reference cycles and one object for Python's cycle collector to
+scan, where micrograd makes about seven), its inputs live in two slots instead
+of a tuple, and each node knows its ``depth`` (1 + the deepest input), so
+``backward()`` orders the graph level by level in one pass, with no recursion
+and no sort. (``python -m benchmarks`` measures it against micrograd and PyTorch.)
 """
 
 from __future__ import annotations
