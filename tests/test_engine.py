@@ -545,6 +545,34 @@ def test_dividing_by_a_tiny_number_gives_an_infinite_gradient_not_a_crash():
     assert b.grad == -math.inf
 
 
+
+@pytest.mark.parametrize(
+    "a, n, data, grad",
+    [
+        (0.0, 0.5, 0.0, math.inf),  # √a at 0: the value is 0, the slope is vertical
+        (0.0, 0.25, 0.0, math.inf),
+        (1e-200, -1.0, 1e200, -math.inf),  # n·aⁿ⁻¹ = −a⁻² overflows
+        (-1e-150, -2.0, 1e300, math.inf),  # −2·a⁻³ with a negative a: +inf
+    ],
+)
+def test_a_vertical_power_slope_is_an_infinite_gradient_as_in_pytorch(a, n, data, grad):
+    x = Value(a)
+    out = x**n
+    out.backward()
+    assert (out.data, x.grad) == (data, grad)
+    if torch is not None:
+        t = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+        (t**n).backward()
+        assert t.grad.item() == grad
+
+
+def test_backward_checks_its_gradient_argument():
+    with pytest.raises(TypeError, match=r"backward\(gradient\) must be a real number.*str"):
+        (Value(1.0) * 2).backward("1")
+    out = Value(3.0) * 2
+    out.backward(0.5)
+    assert out.grad == 0.5
+
 # -- plumbing --------------------------------------------------------------------------------
 def test_repr_and_float():
     assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"

@@ -252,6 +252,7 @@ class Value:
         grad is complete when its turn comes. Inputs are found as we go (one pass, no
         recursion, no sort); ``topological_order`` lists the same order.
         """
+        gradient = _as_float(gradient, "backward(gradient)")
         if self._a is None:  # a leaf on its own: ∂self/∂self = 1
             self.grad += gradient
             return
@@ -364,9 +365,12 @@ def _power_grad(a: float, n: float) -> float:
     """∂(aⁿ)/∂a = n·aⁿ⁻¹ (0 when n = 0, even at a = 0)."""
     if n == 0.0:
         return 0.0
-    if a == 0.0 and n < 1.0:
-        raise _domain_error("**", f"the derivative of a ** {n!r} is infinite at a = 0.0")
-    return n * _power(a, n - 1.0)
+    try:
+        return n * a ** (n - 1.0)
+    except (ZeroDivisionError, OverflowError):
+        # A vertical slope (√a at a = 0, 1/a at a = 1e-200): ±inf, as PyTorch gives, not a crash.
+        odd_power_of_negative = a < 0.0 and (n - 1.0) % 2.0 == 1.0
+        return -math.copysign(math.inf, n) if odd_power_of_negative else math.copysign(math.inf, n)
 
 
 def topological_order(root: Value) -> list[Value]:
