@@ -15,7 +15,7 @@ $(STAMP): setup.cfg pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m demos.chain_rule --no-pause
+	$(BIN)/python -m demos.chain_rule --no-pause --svg-dir out  # out/: the pictures it draws
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
