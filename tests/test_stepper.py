@@ -130,7 +130,7 @@ def test_the_page_steps_through_the_backward_pass(browser, tmp_path):
     page.click("#next")
     first = state(page)
     assert first["counter"] == "Step 1 / 6"
-    assert first["equation"] == equations[0] == "∂L/∂v3 += ∂L/∂v3 · ∂L/∂L = 3.0000 × 1.0000 = 3.0000"
+    assert first["equation"] == equations[0] == "∂L/∂v3 += ∂(v3*3)/∂v3 · ∂L/∂L = 3.0000 × 1.0000 = 3.0000"
     assert first["highlighted"] == ["L"]
 
     page.keyboard.press("ArrowRight")

@@ -31,8 +31,8 @@ def small_graph():
 EXPECTED_TEXT = """\
 Backward pass, one chain-rule step per line:
   ∂L/∂L = 1.0000
-  ∂L/∂v2 += ∂L/∂v2 · ∂L/∂L = 2.0000 × 1.0000 = 2.0000
-  ∂L/∂w += ∂L/∂w · ∂L/∂L = 5.0000 × 1.0000 = 5.0000
+  ∂L/∂v2 += ∂(v2*w)/∂v2 · ∂L/∂L = 2.0000 × 1.0000 = 2.0000
+  ∂L/∂w += ∂(v2*w)/∂w · ∂L/∂L = 5.0000 × 1.0000 = 5.0000
   ∂L/∂v1 += ∂v2/∂v1 · ∂L/∂v2 = 1.0000 × 2.0000 = 2.0000
   ∂L/∂b += ∂v2/∂b · ∂L/∂v2 = 1.0000 × 2.0000 = 2.0000
   ∂L/∂w += ∂v1/∂w · ∂L/∂v1 = 3.0000 × 2.0000 = 6.0000 → ∂L/∂w = 11.0000
@@ -109,7 +109,7 @@ def test_names_need_parentheses_and_tiny_numbers_stay_visible():
     z.label = "a*1"
     L = z.tanh()
     text = explain(L)
-    assert "∂L/∂(a*1) += ∂L/∂(a*1) · ∂L/∂L = 1.0000 × 1.0000 = 1.0000" in text
+    assert "∂L/∂(a*1) += ∂(tanh(a*1))/∂(a*1) · ∂L/∂L = 1.0000 × 1.0000 = 1.0000" in text
     assert "  ∂L/∂a = 1.0000\n" in text
     assert "= 1.0000e-06" in explain(a * a)  # not 0.0000
 
@@ -273,7 +273,7 @@ def test_the_explain_command_prints_the_derivation():
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "L = (w*x - y)**2 = 4.0000"
-    assert "  ∂L/∂(w*x - y) += ∂L/∂(w*x - y) · ∂L/∂L = -4.0000 × 1.0000 = -4.0000" in lines
+    assert "  ∂L/∂(w*x - y) += ∂((w*x - y)**2)/∂(w*x - y) · ∂L/∂L = -4.0000 × 1.0000 = -4.0000" in lines
     assert "  ∂L/∂y += ∂(w*x - y)/∂y · ∂L/∂(w*x - y) = -1.0000 × -4.0000 = 4.0000" in lines
     g = lines.index("Gradients of the leaves:")
     assert lines[g + 1:g + 4] == ["  ∂L/∂w = -8.0000", "  ∂L/∂x = -2.0000", "  ∂L/∂y = 4.0000"]

@@ -29,7 +29,9 @@ def node_names(root: Value) -> dict[Value, str]:
     every other node is v1, v2, ... in the order the forward pass computed them. The same graph
     always gets the same names.
     """
-    order = topological_order(root)[::-1]  # inputs first: the order the forward pass made them
+    # Inputs first, shallow before deep, and within a depth in reading order (first input first):
+    # the order in which one would compute them by hand.
+    order = sorted(topological_order(root), key=lambda node: node.depth)
     taken = {node.label for node in order if node.label}
     names: dict[Value, str] = {}
     count = 0
@@ -143,9 +145,13 @@ class _Style:
     alpha: str
 
 
+def _is_simple(name: str) -> bool:
+    """A name that needs no parentheses: an identifier or a number (not ``w*x + b``)."""
+    return re.fullmatch(r"[^\W\d]\w*|-?[\d.]+(e[-+]?\d+)?", name) is not None
+
+
 def _text_name(name: str) -> str:
-    simple = re.fullmatch(r"[^\W\d]\w*|-?[\d.]+(e[-+]?\d+)?", name)
-    return name if simple else f"({name})"
+    return name if _is_simple(name) else f"({name})"
 
 
 _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}
@@ -153,7 +159,9 @@ _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash{}", "^":
 
 def _latex_name(name: str) -> str:
     escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in name)
-    return escaped if len(name) == 1 else rf"\mathrm{{{escaped}}}"
+    if len(name) == 1:
+        return escaped
+    return rf"\mathrm{{{escaped}}}" if _is_simple(name) else rf"(\mathrm{{{escaped}}})"
 
 
 _STYLES = {
@@ -189,8 +197,10 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
         if not (math.isfinite(lr) and lr > 0.0):
             raise ValueError(f"explain: the learning rate lr must be a positive number, got {lr!r}")
     s = _STYLES["text" if style == "text" else "latex"]
-    names = {node: s.name(name) for node, name in node_names(root).items()}
+    plain = node_names(root)
+    names = {node: s.name(name) for node, name in plain.items()}
     L = names[root]
+    root_op = s.name(_op_text(root, plain))
 
     def grad(node: Value) -> str:
         return s.d(L, names[node])
@@ -198,7 +208,7 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
     steps = trace_backward(root)
     sections: list[tuple[str, list[tuple[str, str, str]]]] = []  # (heading, [(lhs, relation, rhs)])
     lines = [(grad(root), "=", number(1.0))]  # where every backward pass starts: ∂L/∂L = 1
-    lines += [_step_row(step, names, L, s) for step in shown_steps(steps)]
+    lines += [_step_row(step, names, root, root_op, s) for step in shown_steps(steps)]
     sections.append(("Backward pass, one chain-rule step per line:", lines))
     sections.append(("Gradients of the leaves:",
                      [(grad(leaf), "=", number(leaf.grad)) for leaf in leaves(root)]))
@@ -212,10 +222,27 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
     return _layout(sections, style, s)
 
 
-def _step_row(step: BackwardStep, names: dict[Value, str], L: str, s: _Style) -> tuple[str, str, str]:
-    """∂L/∂parent += ∂node/∂parent · ∂L/∂node = local × upstream = contribution (→ the sum so far)."""
+def _op_text(node: Value, names: dict[Value, str]) -> str:
+    """The op that made node, written with its inputs' names: ``v2*w``, ``tanh(v3)``."""
+    inputs = [_text_name(names[parent]) for parent in node.parents]
+    if not inputs:  # a leaf made nothing: its own name
+        return names[node]
+    if len(inputs) == 2:
+        return f"{inputs[0]}{node.op}{inputs[1]}"
+    return f"-{inputs[0]}" if node.op == "neg" else f"{node.op}({names[node.parents[0]]})"
+
+
+def _step_row(step: BackwardStep, names: dict[Value, str], root: Value, root_op: str,
+              s: _Style) -> tuple[str, str, str]:
+    """∂L/∂parent += ∂node/∂parent · ∂L/∂node = local × upstream = contribution (→ the sum so far).
+
+    Out of the root L, the local derivative ∂L/∂w would read like the total gradient of the same
+    name, so it is written with the root's op instead: ∂(v2*w)/∂w.
+    """
+    L = names[root]
+    local = s.d(root_op if step.node is root else names[step.node], names[step.parent])
     grad_parent = s.d(L, names[step.parent])
-    rhs = (f"{s.d(names[step.node], names[step.parent])}{s.dot}{s.d(L, names[step.node])} = "
+    rhs = (f"{local}{s.dot}{s.d(L, names[step.node])} = "
            f"{number(step.local_grad)}{s.times}{number(step.upstream_grad)} = {number(step.contribution)}")
     if step.parent_grad_after != step.contribution:  # it already had gradient: show the sum
         rhs += f"{s.relations['->']}{grad_parent} = {number(step.parent_grad_after)}"
@@ -227,7 +254,7 @@ def step_equation(step: BackwardStep, names: dict[Value, str], root: Value) -> s
     ``names`` is ``node_names(root)``."""
     s = _STYLES["text"]
     styled = {node: s.name(name) for node, name in names.items()}
-    lhs, relation, rhs = _step_row(step, styled, styled[root], s)
+    lhs, relation, rhs = _step_row(step, styled, root, s.name(_op_text(root, names)), s)
     return f"{lhs}{s.relations[relation]}{rhs}"
 
 
