@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench docs
+.PHONY: venv torch demo test lint bench docs
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $@
 
 venv: $(STAMP)
+
+# PyTorch for the parity tests (skipped, with the reason, without it). Only this version: it is the
+# CPU build; another would be a multi-GB download.
+torch: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 
 demo: $(STAMP)
 	$(BIN)/python -m demos.chain_rule --no-pause --svg-dir out  # out/: the pictures it draws
