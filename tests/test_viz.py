@@ -171,7 +171,8 @@ def test_jupyter_falls_back_to_text_for_a_huge_graph():
 
 
 # -- draw_mlp ------------------------------------------------------------------------------
-EDGE = re.compile(r'\t(\w+) -> (\w+) \[label="([^"]*)" color="([^"]*)" fontcolor="[^"]*" penwidth=([\d.]+)\]')
+EDGE = re.compile(r'\t(\w+) -> (\w+) \[label="([^"]*)" color="([^"]*)" decorate=true fontcolor="[^"]*" '
+                  r'penwidth=([\d.]+)\]')
 
 
 def fmt(x):
@@ -185,7 +186,7 @@ def test_draw_mlp_one_edge_per_weight_coloured_by_sign_and_sized_by_magnitude():
     assert len(edges) == len(weights) == 3 * 4 + 4 * 2
     biggest = max(abs(w.data) for w in weights)
     for (_, _, label, colour, width), w in zip(edges, weights):
-        assert label == f"w = {fmt(w.data)}"
+        assert label == f"{w.label} = {fmt(w.data)}"
         assert colour == ("#2563eb" if w.data > 0 else "#dc2626")
         assert float(width) == pytest.approx(0.5 + 3.5 * abs(w.data) / biggest, abs=0.006)
     assert edges[0][:2] == ("x0", "l1n0") and edges[-1][:2] == ("l1n3", "l2n1")
@@ -195,10 +196,10 @@ def test_draw_mlp_with_inputs_shows_the_forward_pass():
     model = MLP(2, [3, 1], activation="tanh", seed=0)
     x = [1.0, -2.0]
     source = draw_mlp(model, inputs=x).source
-    assert 'x0 [label="x1 = 1.000"' in source and 'x1 [label="x2 = -2.000"' in source
+    assert 'x0 [label="x[0] = 1.000"' in source and 'x1 [label="x[1] = -2.000"' in source
     hidden = [n.w[0].data * 1.0 + n.w[1].data * -2.0 + n.b.data for n in model.layers[0].neurons]
     for j, z in enumerate(hidden):
-        assert f'l1n{j} [label="tanh\\nb = {fmt(0.0)}\\nout = {fmt(math.tanh(z))}"' in source
+        assert f'l1n{j} [label="n1[{j}]  tanh\\nb = {fmt(0.0)}\\nout = {fmt(math.tanh(z))}"' in source
     assert f"out = {fmt(model(x).data)}" in source
 
 
@@ -210,7 +211,7 @@ def test_draw_mlp_with_a_loss_shows_every_weight_gradient():
     weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
     assert all(w.grad != 0.0 for w in weights)
     labels = [label for _, _, label, _, _ in EDGE.findall(dot.source)]
-    assert labels == [f"w = {fmt(w.data)}\\n∂L/∂w = {fmt(w.grad)}" for w in weights]
+    assert labels == [f"{w.label} = {fmt(w.data)}\\n∂L/∂w = {fmt(w.grad)}" for w in weights]
     out = model.layers[1].neurons[0]
     assert f"∂L/∂b = {fmt(out.b.grad)}" in dot.source
     assert out.b.grad == pytest.approx(2 * (model(x).data - 1.0))  # ∂(y-1)²/∂b = 2(y-1)·1
@@ -236,7 +237,7 @@ def test_draw_mlp_checks_the_number_of_inputs():
 def test_draw_mlp_renders_through_render(tmp_path):
     model = MLP(2, [2, 1], seed=0)
     path = render(draw_mlp(model, inputs=[0.5, 1.0]), tmp_path / "mlp.svg")
-    assert "x1 = 0.5000" in svg_texts(path.read_bytes())
+    assert "x[0] = 0.5000" in svg_texts(path.read_bytes())
     with pytest.raises(TypeError, match="rankdir"):
         render(draw_mlp(model), tmp_path / "mlp.svg", rankdir="TB")
 
@@ -251,3 +252,29 @@ def test_subexpression_names_are_parenthesised_after_the_d():
     assert '"∂(w*x + b)/∂(w*x) = 1.000"' in source and '"∂(w*x)/∂w = 2.000"' in source
     assert '"∂L/∂(w*x + b) = 1.000"' not in source  # 1 − tanh(0.88)² is not 1
     assert f'"∂L/∂(w*x + b) = {fmt(1 - math.tanh(0.88) ** 2)}"' in source
+
+
+def node_heights(dot: graphviz.Digraph) -> dict[str, float]:
+    """Where Graphviz put each node: its y (upwards) in the laid-out picture."""
+    lines = dot.pipe(format="plain").decode().splitlines()
+    return {f[1]: float(f[3]) for f in (line.split() for line in lines) if f[0] == "node"}
+
+
+def test_draw_mlp_keeps_every_layer_in_index_order_top_to_bottom():
+    # This model and input once came out x1, x3, x2 from the top, and the layers shuffled too.
+    model = MLP(3, [4, 4, 1], seed=1)
+    y = node_heights(draw_mlp(model, inputs=[2, 3, -1]))
+    for column in (["x0", "x1", "x2"], [f"l1n{j}" for j in range(4)], [f"l2n{j}" for j in range(4)]):
+        heights = [y[node_id] for node_id in column]
+        assert heights == sorted(heights, reverse=True), column
+
+
+def test_draw_mlp_names_neurons_and_weights_as_nn_labels_them():
+    model = MLP(3, [4, 4, 1], seed=1)
+    source = draw_mlp(model, inputs=[2, 3, -1]).source
+    assert 'x2 [label="x[2] = -1.000"' in source
+    assert 'l1n0 [label="n1[0]  relu\\nb = 0.000\\nout = ' in source
+    assert 'l3n0 [label="n3[0]  linear' in source
+    w = model.layers[1].neurons[3].w[2]
+    assert w.label == "w2[3,2]"  # layer 2, neuron 3, from input 2: the edge l1n2 -> l2n3
+    assert re.search(rf'l1n2 -> l2n3 \[[^\]]*label="w2\[3,2\] = {fmt(w.data)}"', source)

@@ -224,18 +224,17 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
         edge_attr={"fontname": FONT, "fontsize": "9"},
     )
     previous = [f"x{i}" for i in range(nin)]
-    with dot.subgraph(name="inputs") as column:
-        column.attr(rank="same")
+    with _column(dot, "inputs", previous) as column:
         for i, node_id in enumerate(previous):
             value = f" = {_num(float(inputs[i]))}" if inputs is not None else ""
-            column.node(node_id, _text(f"x{i + 1}{value}"), shape="circle", style="filled",
+            column.node(node_id, _text(f"x[{i}]{value}"), shape="circle", style="filled",
                         fillcolor=LEAF_FILL)
     for l, neurons in enumerate(layers):
         ids = [f"l{l + 1}n{j}" for j in range(len(neurons))]
-        with dot.subgraph(name=f"layer{l + 1}") as column:
-            column.attr(rank="same")
+        with _column(dot, f"layer{l + 1}", ids) as column:
             for j, n in enumerate(neurons):
-                lines = [n.activation, f"b = {_num(n.b.data)}"]
+                # n1[0] is the neuron whose bias nn labels b1[0] and whose weights w1[0,i]
+                lines = [f"n{l + 1}[{j}]  {n.activation}", f"b = {_num(n.b.data)}"]
                 if loss is not None:
                     lines.append(f"∂L/∂b = {_num(n.b.grad)}")
                 if outputs is not None:
@@ -244,8 +243,10 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
         for j, n in enumerate(neurons):
             for source, w in zip(previous, n.w):
                 colour = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
-                label = f"w = {_num(w.data)}" + (f"\n∂L/∂w = {_num(w.grad)}" if loss is not None else "")
-                dot.edge(source, ids[j], _text(label), color=colour, fontcolor=colour,
+                name = w.label or "w"
+                label = f"{name} = {_num(w.data)}" + (f"\n∂L/∂w = {_num(w.grad)}" if loss is not None else "")
+                # decorate: a line from the label to its edge, so each number is clearly one edge's
+                dot.edge(source, ids[j], _text(label), color=colour, fontcolor=colour, decorate="true",
                          penwidth=f"{0.5 + 3.5 * abs(w.data) / biggest:.2f}")
         previous = ids
     if loss is not None:
@@ -253,6 +254,16 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
         for node_id in previous:
             dot.edge(node_id, "loss", style="dashed", color=ZERO)
     return dot
+
+
+@contextlib.contextmanager
+def _column(dot: graphviz.Digraph, name: str, ids: list[str]):
+    """One layer of draw_mlp: its nodes on one rank, kept in index order by invisible edges."""
+    with dot.subgraph(name=name) as column:
+        column.attr(rank="same")
+        yield column
+        for upper, lower in zip(ids, ids[1:]):
+            column.edge(upper, lower, style="invis")
 
 
 def _forward(layers: list, inputs: Sequence[float], nin: int) -> list[list[float]]:
