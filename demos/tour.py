@@ -33,6 +33,9 @@ from tinygrad_edu import Value
 __all__ = ["Check", "Step", "Tour", "main", "step"]
 
 TOLERANCE = 1e-12  # how close the engine's gradient and a formula must be: float round-off, no more
+# A demo's graph goes on a slide: left to right (draw_dot's default) a small neuron is 13:1 across,
+# top to bottom about square.
+RANKDIR = "TB"
 
 
 def step(title: str) -> Callable:
@@ -121,11 +124,7 @@ class Tour:
         if current is None or current.graph is None:
             self._write("(this step has no graph to draw)\n")
             return None
-        if isinstance(current.graph, Value):
-            from tinygrad_edu.viz import draw_dot
-
-            return draw_dot(current.graph)
-        return current.graph
+        return _drawn(current.graph)
 
     def play(self, pause: bool = False) -> bool:
         """Run the steps that are left (with ``pause``, wait for Enter between them); True if all pass."""
@@ -224,7 +223,7 @@ class Tour:
         from tinygrad_edu.viz import render
 
         self.svg_dir.mkdir(parents=True, exist_ok=True)
-        path = render(graph, self.svg_dir / f"{self.name}-step{self._current.number}.svg")
+        path = render(_drawn(graph), self.svg_dir / f"{self.name}-step{self._current.number}.svg")
         self._write(f"{self._gap()}Picture of {about}: {path}\n")
 
     def progress(self, k: int, total: int, text: str) -> None:
@@ -272,6 +271,15 @@ class Tour:
         stream.flush()
         if self._current is not None:
             self._current.output += text
+
+
+def _drawn(graph: Any) -> Any:
+    """A step's picture as a graphviz.Digraph: a Value's graph is drawn top to bottom."""
+    if isinstance(graph, Value):
+        from tinygrad_edu.viz import draw_dot
+
+        return draw_dot(graph, rankdir=RANKDIR)
+    return graph
 
 
 def _cell(x: Any, digits: int) -> str:

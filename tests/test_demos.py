@@ -219,6 +219,15 @@ def test_repl_graph_is_the_current_steps_digraph():
     assert isinstance(graph, graphviz.Digraph)
     assert "w1" in graph.source and "sigmoid" in graph.source
     assert graph.pipe(format="svg").lstrip().startswith(b"<?xml")
+    assert "rankdir=TB" in graph.source  # a picture for a slide: top to bottom, not 13:1 across
+
+
+def svg_size(path: Path) -> tuple[float, float]:
+    """Width and height of an SVG picture, in points."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    return float(root.get("width").removesuffix("pt")), float(root.get("height").removesuffix("pt"))
 
 
 # -- progress --------------------------------------------------------------------------------
@@ -275,6 +284,8 @@ def test_main_svg_dir_writes_each_steps_graph(tmp_path, capsys):
     picture = tmp_path / "chain_rule-step2.svg"
     assert picture.read_text().lstrip().startswith("<?xml")
     assert f"Picture of the neuron with every gradient: {picture}" in capsys.readouterr().out
+    width, height = svg_size(picture)  # left to right it was 3418 x 265 points; top to bottom ~1:1
+    assert 0.5 < width / height < 2
 
 
 def test_help_lists_the_flags(capsys):
