@@ -160,6 +160,7 @@ class Moons(Tour):
         path = self.svg_dir / "moons-boundary.svg"
         fig.savefig(path, bbox_inches="tight")
         plt.close(fig)
+        self.pictures.append(path)
         self.say(f"Picture of the decision boundary: {path}")
         return path
 

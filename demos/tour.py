@@ -74,8 +74,8 @@ class Step:
         if not self.done:
             return f"<step {self.number}: {self.title}>"
         failed = sum(not c.ok for c in self.checks)
-        verdict = f", {failed} of {len(self.checks)} checks FAILED" if failed else (
-            f", {len(self.checks)} checks passed" if self.checks else "")
+        verdict = f", {failed} of {_checks(len(self.checks))} FAILED" if failed else (
+            f", {_checks(len(self.checks))} passed" if self.checks else "")
         return f"<step {self.number}: {self.title}{verdict}>"
 
 
@@ -90,6 +90,7 @@ class Tour:
         self.steps = [Step(i + 1, m.step_title, m.__get__(self)) for i, m in enumerate(methods)]
         self.index = -1  # the step on screen; -1 before the first
         self.svg_dir: Path | None = None  # where each step's graph is written as SVG, when set
+        self.pictures: list[Path] = []  # the files written to svg_dir
         self.out = None  # where the tour prints; None: sys.stdout at the time of printing
         self._current: Step | None = None  # the step that is running
         self._last_kind = "top"  # what the running step printed last: "top", "text", "table", "check"
@@ -109,13 +110,16 @@ class Tour:
         return current
 
     def back(self) -> Step | None:
-        """Show the previous step again and return it."""
-        if self.index <= 0:
-            self._write("(this is the first step; tour.next() goes on)\n")
-            return self.steps[0] if self.index == 0 else None
-        self.index -= 1
+        """Show the previous step again and return it; on the first step, show it again."""
+        if self.index < 0:
+            self._write("(no step shown yet; tour.next() starts)\n")
+            return None
+        at_first = self.index == 0
+        self.index = max(0, self.index - 1)
         current = self.steps[self.index]
         self._write(current.output)
+        if at_first:  # no step before it: the first is shown again, and said to be the first
+            self._write("(step 1 is the first; tour.next() goes on)\n")
         return current
 
     def graph(self) -> Any:
@@ -133,10 +137,11 @@ class Tour:
                 input("\n[Enter: next step]")
             self.next()
         failed = [c for c in self.checks if not c.ok]
+        made = _checks(len(self.checks))
         if failed:
-            self._write(f"\n{len(failed)} of {len(self.checks)} checks FAILED.\n")
+            self._write(f"\n{len(failed)} of {made} FAILED.\n")
         else:
-            self._write(f"\nAll {len(self.checks)} checks passed.\n")
+            self._write(f"\n{'The' if len(self.checks) == 1 else 'All'} {made} passed.\n")
         return not failed
 
     @property
@@ -224,6 +229,7 @@ class Tour:
 
         self.svg_dir.mkdir(parents=True, exist_ok=True)
         path = render(_drawn(graph), self.svg_dir / f"{self.name}-step{self._current.number}.svg")
+        self.pictures.append(path)
         self._write(f"{self._gap()}Picture of {about}: {path}\n")
 
     def progress(self, k: int, total: int, text: str) -> None:
@@ -282,6 +288,10 @@ def _drawn(graph: Any) -> Any:
     return graph
 
 
+def _checks(n: int) -> str:
+    return f"{n} check" if n == 1 else f"{n} checks"
+
+
 def _cell(x: Any, digits: int) -> str:
     if isinstance(x, Value):
         x = x.data
@@ -301,10 +311,12 @@ def _flatten(x: Any) -> list[float]:
 
 def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None) -> int:
     """Run a demo from the shell: every step, waiting for Enter between steps in a terminal."""
-    doc = sys.modules[make_tour.__module__].__doc__ or ""
-    name = make_tour.__module__.rsplit(".", 1)[-1]
+    module = sys.modules[make_tour.__module__]
+    doc = module.__doc__ or ""
+    # Run as python -m demos.NAME the module is __main__; its spec still knows the real name.
+    spec = getattr(module, "__spec__", None)
     parser = argparse.ArgumentParser(
-        prog=f"python -m demos.{name}",
+        prog=f"python -m {spec.name if spec else module.__name__}",
         description=doc.strip().split("\n\n")[0],
         epilog="Waits for Enter between steps only when standard input is a terminal.",
     )
@@ -319,4 +331,6 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None) -> i
     except (KeyboardInterrupt, EOFError):
         print("\n(stopped)")
         return 130
+    if args.svg_dir is not None and not tour.pictures:
+        print(f"({tour.name} draws no pictures: nothing was written to {args.svg_dir})")
     return 0 if ok else 1

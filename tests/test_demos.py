@@ -192,8 +192,17 @@ def test_repl_next_back_len_steps():
     assert tour.out.getvalue()[printed:] == first.output  # shown again, not run again
     assert tour.next() is second and second.checks == []
     assert "→ <step 2: backward(): every gradient at once>" in repr(tour)
-    assert tour.back().number == 1 and tour.back() is first  # stays at the first step
-    assert "this is the first step" in tour.out.getvalue()
+    assert tour.back().number == 1
+    printed = len(tour.out.getvalue())
+    assert tour.back() is first  # stays at the first step, and shows it again
+    assert tour.out.getvalue()[printed:] == first.output + "(step 1 is the first; tour.next() goes on)\n"
+
+
+def test_repl_back_before_the_first_step_says_there_is_none():
+    tour = chain_rule.tour()
+    tour.out = io.StringIO()
+    assert tour.back() is None
+    assert tour.out.getvalue() == "(no step shown yet; tour.next() starts)\n"
 
 
 def test_repl_next_past_the_end_and_step_summary():
@@ -203,6 +212,21 @@ def test_repl_next_past_the_end_and_step_summary():
         tour.next()
     assert tour.next() is None and "last of 4 steps" in tour.out.getvalue()
     assert repr(tour.steps[3]).endswith("3 checks passed>")
+    assert repr(tour.steps[1]).endswith("1 check passed>")
+
+
+class OneCheck(Tour):
+    name = "one_check"
+
+    @step("one claim")
+    def claim(self):
+        self.verify("1 + 1 = 2", 1 + 1 == 2)
+
+
+def test_one_check_is_singular():
+    tour = OneCheck()
+    assert play(tour).endswith("\nThe 1 check passed.\n")
+    assert repr(tour.steps[0]) == "<step 1: one claim, 1 check passed>"
 
 
 @needs_dot
@@ -288,6 +312,13 @@ def test_main_svg_dir_writes_each_steps_graph(tmp_path, capsys):
     assert 0.5 < width / height < 2
 
 
+def test_svg_dir_with_a_demo_that_draws_nothing_says_so(tmp_path, capsys):
+    assert main(OneCheck, ["--no-pause", "--svg-dir", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith(f"(one_check draws no pictures: nothing was written to {tmp_path / 'out'})\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_help_lists_the_flags(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(chain_rule.tour, ["--help"])
@@ -303,6 +334,14 @@ def test_python_m_demo_does_not_wait_without_a_terminal():
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "All 5 checks passed." in done.stdout
+
+
+def test_python_m_demo_usage_error_names_the_program():
+    done = subprocess.run([sys.executable, "-m", "demos.chain_rule", "--bogus"], cwd=ROOT,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: python -m demos.chain_rule [-h]")
+    assert "unrecognized arguments: --bogus" in done.stderr
 
 
 def test_python_m_demos_lists_every_demo():
