@@ -52,9 +52,33 @@ def test_forward_only_top_to_bottom_as_dot(tmp_path):
     assert "rankdir=TB" in dot and "| grad" not in dot and "x | data 1.500" in dot
 
 
-def test_without_o_nothing_is_written(tmp_path):
+def test_without_o_nothing_is_written_and_the_last_line_says_how(tmp_path):
     r = run("graph", "a*b", "a=2", "b=5", cwd=tmp_path)
-    assert r.returncode == 0 and "a*b = 10" in r.stdout and list(tmp_path.iterdir()) == []
+    assert r.returncode == 0 and list(tmp_path.iterdir()) == []
+    lines = r.stdout.splitlines()
+    assert lines[0] == "a*b = 10"
+    assert lines[2].split() == ["a", "2", "5"] and lines[3].split() == ["b", "5", "2"]
+    assert lines[4:] == ["(no picture written: add -o graph.svg, or -o graph.dot, which needs no Graphviz)"]
+
+
+def test_rankdir_in_lower_case(tmp_path):
+    r = run("graph", "x*3", "x=2", "--rankdir", "tb", "-o", "g.dot", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "rankdir=TB" in (tmp_path / "g.dot").read_text()
+    r = run("graph", "x*3", "x=2", "--rankdir", "lr", "-o", "g.dot", cwd=tmp_path)
+    assert r.returncode == 0 and "rankdir=LR" in (tmp_path / "g.dot").read_text()
+
+
+def test_an_expression_starting_with_minus(tmp_path):
+    r = run("graph", "-x", "x=1", cwd=tmp_path)
+    assert r.returncode == 2 and "unrecognized arguments: -x" in r.stderr
+    assert r.stderr.endswith("an expression starting with '-' reads as an option: write it in parentheses,\n"
+                             "  \"(-x)\", or after '--', as in tinygrad-edu graph -- \"-x\" x=1\n")
+    for args in (("(-x)", "x=1"), ("--", "-x", "x=1")):  # the two ways the hint gives
+        r = run("graph", *args, cwd=tmp_path)
+        assert r.returncode == 0 and r.stdout.splitlines()[2].split() == ["x", "1", "-1"]
+    r = run("graph", "x", "x=1", "--rankdr", "TB", cwd=tmp_path)  # a misspelt option: no such hint
+    assert r.returncode == 2 and "unrecognized arguments: --rankdr" in r.stderr and "'-'" not in r.stderr
 
 
 def test_help_shows_examples(tmp_path):
@@ -73,7 +97,6 @@ def test_help_shows_examples(tmp_path):
     (("graph", "x + 1", "x=abc"), "tinygrad-edu graph: error: the value of x must be a number, got 'abc'\n"),
     (("graph", "x + 1", "x=inf"), "the value of x must be a finite number, got 'inf'\n"),
     (("graph", "x + 1", "x=1", "x=2"), "x is given twice\n"),
-    (("graph", "x + 1", "x=1", "y=2"), "y was given a value, but the expression does not use y\n"),
     (("graph", "log(x)", "x=-1"),
      "log: log of -1.0 is undefined; log needs a positive number\n  log(x)\n  ^\n"),
     (("graph", "__import__('os').system('touch pwned')"), "attribute access (a.b): not allowed"),
@@ -84,6 +107,13 @@ def test_expression_and_value_errors_exit_1_with_a_message_and_no_traceback(tmp_
     assert r.returncode == 1
     assert message in r.stderr and "Traceback" not in r.stderr
     assert r.stdout == "" and not (tmp_path / "pwned").exists()
+
+
+def test_an_unused_variable_is_named_and_no_caret_points_into_the_expression(tmp_path):
+    r = run("graph", "x + 1", "x=1", "y=2", cwd=tmp_path)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == ("tinygrad-edu graph: error: y was given a value, but the expression does not use y\n"
+                        "  x + 1\n")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -119,7 +119,8 @@ def test_missing_extra_and_bad_values():
     assert "unknown name 'b'; the variables given are: w" in str(error("w + b", w=1))
     assert "unknown name 'x'; the variables given are: none" in str(error("x"))
     extra = error("w + 1", w=1, z=2)
-    assert "z was given a value, but the expression does not use z" in extra.reason and extra.position == 5
+    assert "z was given a value, but the expression does not use z" in extra.reason
+    assert extra.position is None and str(extra).endswith("z\n  w + 1")  # no caret: z is nowhere in it
     assert "the value of w must be a finite number, got 'abc'" in error("w", w="abc").reason
     assert "finite number, got nan" in error("w", w=math.nan).reason
     assert "finite number, got True" in error("w", w=True).reason
@@ -180,7 +181,8 @@ def parse_or_error(text, **values):
     try:
         result = parse(text, **values)
     except ExpressionError as e:
-        assert 0 <= e.position <= len(text) and "^" in str(e)
+        # a caret under the problem, or (for a variable the text does not use) no caret at all
+        assert 0 <= e.position <= len(text) and "^" in str(e) if e.position is not None else "^" not in str(e)
         return None
     assert isinstance(result, Value)
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,18 @@ def command(name: str, summary: str, examples: str, *options: tuple):
         _COMMANDS.append((name, summary, examples, options, run))
         return run
     return register
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a hint when an expression such as -x was read as an option."""
+
+    def error(self, message: str):
+        dashed = re.match(r"unrecognized arguments: (-[^-]\S*)", message)
+        if dashed:
+            expr = dashed.group(1)
+            message += (f"\n  an expression starting with '-' reads as an option: write it in parentheses,"
+                        f'\n  "({expr})", or after \'--\', as in {PROG} graph -- "{expr}" x=1')
+        super().error(message)  # exits with 2
 
 
 class _Failure(Exception):
@@ -87,8 +100,8 @@ def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
     option("-o", "--output", type=_picture_path, metavar="FILE",
            help="write the picture here; the format comes from the suffix: .svg .png .pdf .dot"),
     option("--no-grad", action="store_true", help="the forward pass only: no backward, no gradients"),
-    option("--rankdir", choices=("LR", "TB"), default="LR",
-           help="LR draws left to right (default), TB top to bottom"),
+    option("--rankdir", type=str.upper, choices=("LR", "TB"), default="LR",
+           help="LR draws left to right (default), TB top to bottom (lower case works too)"),
 )
 def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     if not args.no_grad:
@@ -102,6 +115,8 @@ def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> No
         print(f"{name:<{width}}  {leaf.data:>12.6g}" + ("" if args.no_grad else f"  {leaf.grad:>12.6g}"))
     if args.output:
         print(f"wrote {args.output}")
+    else:
+        print("(no picture written: add -o graph.svg, or -o graph.dot, which needs no Graphviz)")
 
 
 @command(
@@ -140,12 +155,12 @@ def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="See backpropagation: an expression's values, gradients and graph, from the shell.",
         epilog="examples:\n" + "\n".join(examples for _, _, examples, _, _ in _COMMANDS)
         + f"\n\nrun '{PROG} COMMAND --help' for the options of a command; an expression starting "
-        "with '-' goes after '--'",
+        "with '-' goes in parentheses, \"(-x)\", or after '--'",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     subcommands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")

@@ -52,12 +52,14 @@ _NOT_ALLOWED = {  # what a learner would call it
 
 
 class ExpressionError(ValueError):
-    """A problem with an expression; ``position`` is the offset into ``text`` the caret points at."""
+    """A problem with an expression; ``position`` is the offset into ``text`` the caret points at
+    (None: the problem is nowhere in the text, which is shown without a caret)."""
 
-    def __init__(self, reason: str, text: str, position: int) -> None:
+    def __init__(self, reason: str, text: str, position: int | None) -> None:
         self.reason, self.text = reason, text
-        self.position = max(0, min(position, len(text)))
-        super().__init__(f"{reason}\n{_caret(text, self.position)}")
+        self.position = None if position is None else max(0, min(position, len(text)))
+        shown = f"  {text}" if position is None else _caret(text, self.position)
+        super().__init__(f"{reason}\n{shown}")
 
 
 def _caret(text: str, position: int, width: int = 76) -> str:
@@ -163,7 +165,7 @@ def _unused(text: str, tree: ast.Expression, leaves: dict[str, Value]) -> None:
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     for name in leaves.keys() - used:
         raise ExpressionError(f"{name} was given a value, but the expression does not use {name}",
-                              text, len(text))
+                              text, None)
 
 
 class _Builder:
