@@ -25,7 +25,7 @@ def test_a_neuron_has_the_values_and_gradients_of_the_same_graph_built_by_hand()
 
 def test_leaves_are_named_and_short_subexpressions_label_their_node():
     L = parse("tanh(w*x + b)", {"w": -3.0}, x=2, b=6.88)
-    assert list(node_names(L).values()) == ["x", "w", "b", "w*x", "w*x + b", "L"]
+    assert list(node_names(L).values()) == ["w", "x", "w*x", "b", "w*x + b", "L"]
     assert L.label == ""  # the output is L in pictures and derivations
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value
 from tinygrad_edu.engine import topological_order
-from tinygrad_edu.trace import BackwardStep, explain, leaves, node_names, trace_backward
+from tinygrad_edu.trace import BackwardStep, explain, forward_order, leaves, node_names, trace_backward
 
 
 def small_graph():
@@ -300,3 +300,13 @@ def test_the_readme_derivation_is_what_explain_prints():
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README Watch backprop", "exec"), {})
     assert out.getvalue() == printed + "\n" and printed == EXPECTED_TEXT
+
+
+def test_unlabelled_nodes_are_numbered_in_the_order_one_computes_them_by_hand():
+    x1, w1, x2, w2 = (Value(v, label=name) for v, name in [(1.0, "x1"), (2.0, "w1"), (3.0, "x2"), (4, "w2")])
+    first, second = x1 * w1, x2 * w2
+    L = first + second
+    names = node_names(L)
+    assert (names[first], names[second], names[L]) == ("v1", "v2", "L")
+    assert [names[node] for node in forward_order(L)] == ["x1", "w1", "v1", "x2", "w2", "v2", "L"]
+    assert leaves(L) == [x1, w1, x2, w2]

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from .engine import Value, _as_float, topological_order
 
-__all__ = ["BackwardStep", "trace_backward", "explain", "step_equation", "node_names", "leaves"]
+__all__ = ["BackwardStep", "trace_backward", "explain", "step_equation", "node_names", "forward_order",
+           "leaves"]
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -29,9 +30,7 @@ def node_names(root: Value) -> dict[Value, str]:
     every other node is v1, v2, ... in the order the forward pass computed them. The same graph
     always gets the same names.
     """
-    # Inputs first, shallow before deep, and within a depth in reading order (first input first):
-    # the order in which one would compute them by hand.
-    order = sorted(topological_order(root), key=lambda node: node.depth)
+    order = forward_order(root)
     taken = {node.label for node in order if node.label}
     names: dict[Value, str] = {}
     count = 0
@@ -51,20 +50,26 @@ def node_names(root: Value) -> dict[Value, str]:
     return names
 
 
+def forward_order(root: Value) -> list[Value]:
+    """Every node of root's graph in the order one computes them by hand, reading left to right:
+    ``w*x + b`` gives w, x, w*x, b, w*x + b. Each node comes after its inputs."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:  # depth first, first input first; a stack, so deep graphs need no recursion
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(node.parents))
+    return order
+
+
 def leaves(root: Value) -> list[Value]:
     """The leaves the user made (not constants), in reading order: ``w*x + b`` gives w, x, b."""
-    found: list[Value] = []
-    seen: set[Value] = set()
-    stack = [root]
-    while stack:  # depth first, first input first; a stack, so deep graphs need no recursion
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if node.is_leaf and not node.is_constant:
-            found.append(node)
-        stack.extend(reversed(node.parents))
-    return found
+    return [node for node in forward_order(root) if node.is_leaf and not node.is_constant]
 
 
 @dataclass(frozen=True)
