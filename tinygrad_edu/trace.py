@@ -151,8 +151,8 @@ class _Style:
 
 
 def _is_simple(name: str) -> bool:
-    """A name that needs no parentheses: an identifier or a number (not ``w*x + b``)."""
-    return re.fullmatch(r"[^\W\d]\w*|-?[\d.]+(e[-+]?\d+)?", name) is not None
+    """A name that needs no parentheses: an identifier, a number or a call (not ``w*x + b``)."""
+    return re.fullmatch(r"[^\W\d]\w*(\([^()]*\))?|-?[\d.]+(e[-+]?\d+)?", name) is not None
 
 
 def _text_name(name: str) -> str:
