@@ -151,11 +151,13 @@ class _Style:
 
 
 def _is_simple(name: str) -> bool:
-    """A name that needs no parentheses: an identifier, a number or a call (not ``w*x + b``)."""
-    return re.fullmatch(r"[^\W\d]\w*(\([^()]*\))?|-?[\d.]+(e[-+]?\d+)?", name) is not None
+    """A name that needs no parentheses: an identifier (``w1[0,2]`` too), a number or a call
+    (not ``w*x + b``)."""
+    return re.fullmatch(r"[^\W\d][\w.]*(\[[\w,]*\])?(\([^()]*\))?|-?[\d.]+(e[-+]?\d+)?", name) is not None
 
 
-def _text_name(name: str) -> str:
+def operand(name: str) -> str:
+    """A name as it reads after ∂: a sub-expression in parentheses, ∂(w*x + b)/∂(w*x)."""
     return name if _is_simple(name) else f"({name})"
 
 
@@ -170,7 +172,7 @@ def _latex_name(name: str) -> str:
 
 
 _STYLES = {
-    "text": _Style(_text_name, lambda top, bottom: f"∂{top}/∂{bottom}",
+    "text": _Style(operand, lambda top, bottom: f"∂{top}/∂{bottom}",
                    {"=": " = ", "+=": " += ", "<-": " ← ", "->": " → "}, " · ", " × ", " − ", "α"),
     "latex": _Style(_latex_name, lambda top, bottom: rf"\frac{{\partial {top}}}{{\partial {bottom}}}",
                     {"=": " = ", "+=": r" \mathrel{+}= ", "<-": r" \leftarrow ", "->": r" \;\Rightarrow\; "},
@@ -229,7 +231,7 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
 
 def _op_text(node: Value, names: dict[Value, str]) -> str:
     """The op that made node, written with its inputs' names: ``v2*w``, ``tanh(v3)``."""
-    inputs = [_text_name(names[parent]) for parent in node.parents]
+    inputs = [operand(names[parent]) for parent in node.parents]
     if not inputs:  # a leaf made nothing: its own name
         return names[node]
     if len(inputs) == 2:

@@ -17,7 +17,7 @@ from pathlib import Path
 import graphviz
 
 from .engine import Value
-from .trace import node_names
+from .trace import forward_order, node_names, operand
 
 __all__ = ["draw_dot", "draw_mlp", "render", "repr_mimebundle", "GraphvizNotFoundError", "FORMATS"]
 
@@ -56,11 +56,6 @@ def _field(s: str) -> str:
     return re.sub(r"([\\{}|<>])", r"\\\1", s.replace("\n", " "))
 
 
-def _operand(name: str) -> str:
-    """A name as it reads after ∂: a sub-expression in parentheses, ∂(w*x + b)/∂(w*x)."""
-    return name if re.fullmatch(r"[\w.\[\],]+", name) else f"({name})"
-
-
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
@@ -85,7 +80,7 @@ def draw_dot(
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    order = _forward_order(root)
+    order = forward_order(root)
     if len(order) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
@@ -133,27 +128,11 @@ def draw_dot(
             attrs = {}
             # A constant is not differentiated with respect to (for x ** 2 the engine stores no ∂/∂2).
             if show_local_grads and not parent.is_constant:
-                attrs["label"] = _text(f"∂{_operand(names[node])}/∂{_operand(names[parent])} = {_num(local)}")
+                attrs["label"] = _text(f"∂{operand(names[node])}/∂{operand(names[parent])} = {_num(local)}")
             if highlight_edge is not None and highlight_edge[0] is parent and highlight_edge[1] is node:
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
             dot.edge(ids[parent], op_id, **attrs)
     return dot
-
-
-def _forward_order(root: Value) -> list[Value]:
-    """Every node after its inputs, in the order the forward pass made them (first input first)."""
-    order, seen, stack = [], {root}, [(root, iter(root.parents))]
-    while stack:  # depth-first, without recursion: a deep graph must not hit the recursion limit
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) -> Path:
