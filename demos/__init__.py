@@ -1,15 +1,18 @@
-"""Walkthroughs that derive backpropagation's formulas and check each one against the engine.
+"""``python -m demos.NAME`` from the repository root: the walkthroughs of ``tinygrad_edu.walkthroughs``.
 
-Run one with ``python -m demos.NAME`` (``python -m demos`` lists them), or step through it in a REPL:
-``from demos import chain_rule; tour = chain_rule.tour(); tour.next()``.
+Their code lives in the package (so ``pip install`` ships them); this folder only keeps the short
+command working. It holds no code of its own: the package's folder is searched for ``demos.NAME``,
+and ``from demos import chain_rule`` hands back ``tinygrad_edu.walkthroughs.chain_rule`` itself.
 """
 
-# name -> what it shows, in the order to read them
-DEMOS = {
-    "chain_rule": "one sigmoid neuron with log loss: why ∂J/∂W = (Z − t)·X and ∂J/∂X = W·(Z − t)",
-    "gradient_descent": "W ← W − α·J′(W) on (W − 3)²: a step size that converges, oscillates, diverges",
-    "backprop_layers": "a 2-layer sigmoid network: δ² = O − Y, δ¹ = (W²ᵀδ²) ⊙ H ⊙ (1 − H), ∂J/∂W = δ ⊗ input",
-    "minibatch": "a mini-batch gradient as the mean of per-example gradients and as Jacobian products",
-    "moons": "micrograd's classic: an MLP learns two moons with hinge loss + L2 to 100% accuracy",
-    "digits": "softmax classification of 5×7 digit bitmaps: a gradient check, then ≥ 90% held out",
-}
+import importlib
+
+from tinygrad_edu import walkthroughs
+
+__path__ = walkthroughs.__path__  # python -m demos.NAME and python -m demos find the package's modules
+
+
+def __getattr__(name: str):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return importlib.import_module(f"tinygrad_edu.walkthroughs.{name}")

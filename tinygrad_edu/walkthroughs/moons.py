@@ -8,7 +8,7 @@ drawn (as a picture with matplotlib, from the `demos` extra, and --svg-dir; as c
 
 from __future__ import annotations
 
-from demos.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import no_grad
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.losses import hinge

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 
-from demos.matrices import matmul, transpose
-from demos.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.matrices import matmul, transpose
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import Layer
 

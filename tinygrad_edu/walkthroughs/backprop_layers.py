@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import random
 
-from demos.matrices import matvec, outer, sigmoid, transpose
-from demos.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.matrices import matvec, outer, sigmoid, transpose
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import MLP
 

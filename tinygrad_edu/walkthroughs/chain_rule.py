@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from demos.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import Value
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD

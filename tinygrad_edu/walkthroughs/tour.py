@@ -6,9 +6,9 @@ and ``matrix`` print numbers, ``check`` compares the engine's gradient with a fo
 verdict, ``show_graph`` names the computation graph the step is about, and ``progress`` reports
 training as it goes.
 
-From the shell, ``main(Demo)`` runs every step (``python -m demos.NAME --help``). In a REPL:
+From the shell, ``main(Demo)`` runs every step (``python -m demos.NAME --help, or tinygrad-edu demo NAME --help``). In a REPL:
 
-    >>> from demos import chain_rule
+    >>> from tinygrad_edu.walkthroughs import chain_rule
     >>> tour = chain_rule.tour()
     >>> tour.next()          # runs and prints step 1, returns it
     >>> tour.back()          # shows the previous step again

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from demos.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.datasets import bitmap_to_text, make_digits, train_test_split
 from tinygrad_edu.gradcheck import gradcheck

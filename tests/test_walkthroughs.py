@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from demos import DEMOS, backprop_layers, chain_rule, digits, gradient_descent, minibatch, moons
-from demos.tour import Tour, main, step
+from tinygrad_edu.walkthroughs import DEMOS, backprop_layers, chain_rule, digits, gradient_descent, minibatch, moons
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -324,7 +324,7 @@ def test_help_lists_the_flags(capsys):
         main(chain_rule.tour, ["--help"])
     assert exit_.value.code == 0
     help_text = capsys.readouterr().out
-    for flag in ("--no-pause", "--svg-dir", "--seed", "python -m demos.chain_rule"):
+    for flag in ("--no-pause", "--svg-dir", "--seed", "python -m tinygrad_edu.walkthroughs.chain_rule"):
         assert flag in help_text
 
 
@@ -350,4 +350,14 @@ def test_python_m_demos_lists_every_demo():
     assert done.returncode == 0
     for name in ("gradient_descent", "chain_rule", "backprop_layers", "minibatch", "moons", "digits"):
         assert name in done.stdout and name in DEMOS
-        assert (ROOT / "demos" / f"{name}.py").exists()
+        assert (ROOT / "tinygrad_edu" / "walkthroughs" / f"{name}.py").exists()
+
+
+def test_demos_is_the_installed_package_under_a_short_name():
+    # no second copy of any walkthrough: demos/ holds only the alias, and hands back the real modules
+    import demos
+
+    assert sorted(p.name for p in (ROOT / "demos").glob("*.py")) == ["__init__.py"]
+    assert demos.chain_rule is chain_rule
+    with pytest.raises(ModuleNotFoundError, match="tinygrad_edu.walkthroughs.nonesuch"):
+        demos.nonesuch  # noqa: B018

@@ -6,7 +6,7 @@ for α = 0.9 they jump across it and still converge, for α = 1.1 they jump furt
 
 from __future__ import annotations
 
-from demos.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import Value
 
 TARGET = 3.0  # the minimum of J
