@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tinygrad_edu import nn
 from tinygrad_edu.engine import Value
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.nn import MLP, Layer, Module, Neuron
@@ -364,6 +365,122 @@ def test_a_micrograd_style_subclass_gets_state_dict_and_save(tmp_path):
     other.a.data = 0.0
     other.load(tmp_path / "affine.json")
     assert other.a.data == 2.0
+
+
+# -- model files: strict numbers, the architecture as data, nn.load --------------------------------
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_save_refuses_a_non_finite_parameter_and_writes_nothing(tmp_path, bad):
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[1].neurons[0].w[2].data = bad
+    with pytest.raises(ValueError) as info:
+        model.save(tmp_path / "model.json")
+    assert str(info.value) == (f"save: parameter w2[0,2] is {bad}; a model file holds finite numbers only "
+                               f"(nothing was written to {tmp_path / 'model.json'})")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_saved_file_is_strict_json():
+    text = None
+
+    def keep(path, data):
+        nonlocal text
+        text = data
+
+    model = MLP(2, [3, 1], seed=0)
+    original, nn.write_atomic = nn.write_atomic, keep
+    try:
+        model.save("unused.json")
+    finally:
+        nn.write_atomic = original
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the file"))
+    assert json.loads(text)["architecture"] == {"class": "MLP", "nin": 2, "nouts": [3, 1],
+                                                "activation": "relu", "output_activation": "linear"}
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("1e999", "1e999"),
+    ("-1e999", "-1e999"), (str(10**400), "10000000000000000000… (401 characters)"),
+])
+def test_load_refuses_non_finite_and_out_of_range_numbers_naming_the_parameter(tmp_path, written, shown):
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    saved = json.loads(path.read_text())
+    saved["state"]["w1"][1][0] = "HERE"
+    path.write_text(json.dumps(saved).replace('"HERE"', written))
+    model = MLP(2, [3, 1], seed=1)
+    before = data(model)
+    with pytest.raises(ValueError) as info:
+        model.load(path)
+    assert str(info.value) == f"load: {path}: parameter w1[1][0] is {shown}; only finite numbers load"
+    assert data(model) == before
+    with pytest.raises(ValueError, match=r"parameter w1\[1\]\[0\]"):
+        nn.load(path)
+
+
+def test_a_huge_integer_elsewhere_in_the_file_is_a_value_error(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text('{"format": "tinygrad_edu.nn", "state": ' + "9" * 5000 + "}")
+    with pytest.raises(ValueError, match="model.json is not a complete JSON model file"):
+        MLP(2, [1]).load(path)
+
+
+def test_errors_name_the_users_path_not_a_temporary_file(tmp_path):
+    where = tmp_path / "nonexistent" / "x.json"
+    with pytest.raises(FileNotFoundError) as info:
+        MLP(2, [1]).save(where)
+    assert info.value.filename == str(where) and ".tmp" not in str(info.value)
+    with pytest.raises(FileNotFoundError) as info:
+        nn.load(where)
+    assert info.value.filename == str(where)
+
+
+@pytest.mark.parametrize("model, nin", [
+    (MLP(2, [5, 1], activation="tanh", seed=3), 2), (MLP(3, [2], output_activation="sigmoid", seed=1), 3),
+    (MLP(1, [4, 4, 2], activation="sigmoid", output_activation="tanh", seed=2), 1),
+    (Layer(3, 2, "tanh", seed=4), 3), (Neuron(4, "sigmoid", seed=5), 4), (Neuron(2, nonlin=False, seed=6), 2),
+])
+def test_nn_load_rebuilds_the_model_from_the_file_alone(tmp_path, model, nin):
+    path = tmp_path / "model.json"
+    model.save(path)
+    state = random.getstate()
+    loaded = nn.load(path)
+    assert random.getstate() == state  # building it drew nothing from Python's global generator
+    assert type(loaded) is type(model) and repr(loaded) == repr(model)
+    assert data(loaded) == data(model)
+    assert [p.label for p in loaded.parameters()] == [p.label for p in model.parameters()]
+    x = [0.3, -0.7, 1.1, 0.2][:nin]
+    values = lambda out: [o.data for o in (out if isinstance(out, list) else [out])]  # noqa: E731
+    assert values(loaded(x)) == values(model(x))
+
+
+@pytest.mark.parametrize("architecture, words", [
+    (None, "whose architecture is not recorded: build that model and call model.load(path)"),
+    ({"class": "os.system", "nin": 2}, "the architecture should name one of Neuron, Layer, MLP"),
+    ("MLP", "the architecture should name one of Neuron, Layer, MLP"),
+    ({"class": "MLP", "nin": 2, "nouts": [1], "surprise": 1}, "cannot build MLP from"),
+    ({"class": "MLP", "nin": -2, "nouts": [1]}, "MLP(nin) must be a positive whole number"),
+])
+def test_nn_load_refuses_an_architecture_it_cannot_build(tmp_path, architecture, words):
+    path = tmp_path / "model.json"
+    MLP(2, [1], seed=0).save(path)
+    saved = json.loads(path.read_text())
+    saved["architecture"] = architecture
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    assert str(info.value).startswith(f"load: {path}") and words in str(info.value)
+
+
+def test_load_called_on_the_class_says_how_to_load(tmp_path):
+    with pytest.raises(TypeError) as info:
+        MLP.load("model.json")
+    assert str(info.value) == (
+        "MLP.load loads into a model, not the class: nn.load(path) builds the model from the file, "
+        "or model.load(path) reads the numbers into a model built with the same sizes")
+    model = MLP(2, [1], seed=0)
+    model.save(tmp_path / "m.json")
+    assert data(MLP.load(MLP(2, [1], seed=1), tmp_path / "m.json")) == data(model)  # the plain call works
+    assert "builds the model from the file instead" in MLP.load.__doc__
 
 
 @settings(max_examples=25, deadline=None)

@@ -47,6 +47,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, parents: bool = 
     except OSError as e:
         if tmp is not None:
             _remove(tmp)
+        if e.errno is None:  # no errno to rebuild the error from (raised by hand): keep its words
+            raise OSError(f"cannot write {path}: {e}") from None
         raise OSError(e.errno, e.strerror, os.fspath(path)) from None  # the user's path, not tmp's
     except BaseException:  # KeyboardInterrupt mid-write: no temporary file left behind
         if tmp is not None:

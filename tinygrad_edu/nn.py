@@ -15,22 +15,46 @@ linear output, weights uniform in [-1, 1], biases 0) plus activations by name, s
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import numbers
 import os
 import random
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .engine import Value
+from .files import write_atomic
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load"]
 
 # Each activation is the Value method that applies it; "linear" applies nothing.
 _ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
 ACTIVATIONS = tuple(_ACTIVATIONS)
 
 _FILE_FORMAT = "tinygrad_edu.nn"  # marks our files, so loading some other JSON fails clearly
+
+
+def _on_a_model(method: Callable) -> Callable:
+    """``method`` for a model; called on the class (``MLP.load("model.json")``, what one tries
+    first) it raises a TypeError that says how to load instead of a missing-argument error."""
+
+    class OnAModel:
+        def __get__(self, model, cls=None):
+            if model is not None:
+                return method.__get__(model, cls)
+
+            @functools.wraps(method)
+            def on_the_class(*args, **kwargs):
+                if args and isinstance(args[0], cls):  # MLP.load(model, path): the plain method call
+                    return method(*args, **kwargs)
+                raise TypeError(
+                    f"{cls.__name__}.{method.__name__} loads into a model, not the class: "
+                    f"nn.load(path) builds the model from the file, or model.{method.__name__}(path) "
+                    f"reads the numbers into a model built with the same sizes")
+            return on_the_class
+
+    return OnAModel()
 
 
 class Module:
@@ -78,43 +102,45 @@ class Module:
         for p, x in pairs:
             p.data = x
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the model to ``path`` as JSON (never pickle), atomically.
+    def architecture(self) -> dict | None:
+        """What ``nn.load`` needs to build this model again: the class and its arguments, as data.
 
-        The file is written to a temporary file in the same directory and then renamed over
-        ``path`` (``os.replace``), so a crash leaves either the old file or the new one, whole.
+        None for a subclass that does not say (its file is loaded into a model built by hand).
         """
-        path = os.fspath(path)
-        text = json.dumps({"format": _FILE_FORMAT, "model": repr(self), "state": self.state_dict()})
-        folder, name = os.path.split(path)
-        fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        return None
 
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the model to ``path`` as strict JSON (never pickle), atomically.
+
+        The file holds the architecture (``architecture()``) and every parameter's number, so
+        ``nn.load(path)`` rebuilds the model from the file alone. A parameter that is NaN or
+        infinite (training diverged) raises a ValueError naming it, and nothing is written.
+        """
+        for i, p in enumerate(self.parameters()):
+            if not math.isfinite(p.data):
+                name = p.label or f"parameters()[{i}]"
+                raise ValueError(f"save: parameter {name} is {p.data}; a model file holds finite numbers "
+                                 f"only (nothing was written to {os.fspath(path)})")
+        text = json.dumps({"format": _FILE_FORMAT, "model": repr(self), "architecture": self.architecture(),
+                           "state": self.state_dict()}, allow_nan=False)
+        write_atomic(path, text)
+
+    @_on_a_model
     def load(self, path: str | os.PathLike) -> Module:
         """Read parameters saved by ``save()`` into this model (same architecture); returns the model.
 
-        A malformed or truncated file, or one saved from a different architecture, raises a
-        ValueError that says what differs; the model is left unchanged.
+        A malformed or truncated file, one saved from a different architecture, or a number that is
+        not finite (NaN, Infinity, 1e999, 10**400) raises a ValueError naming the file and what
+        differs; the model is left unchanged. ``nn.load(path)`` builds the model from the file instead.
         """
-        path = os.fspath(path)
-        try:
-            with open(path, encoding="utf-8") as f:
-                saved = json.load(f)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ValueError(f"load: {path} is not a complete JSON model file ({e})") from None
-        if not (isinstance(saved, dict) and saved.get("format") == _FILE_FORMAT and "state" in saved):
-            raise ValueError(f"load: {path} is not a tinygrad_edu model file (saved by Module.save)")
+        saved = _read(path)
         if saved.get("model") != repr(self):
-            raise ValueError(f"load: {path} holds {saved.get('model')}, but this model is {self!r}")
-        self.load_state_dict(saved["state"])
+            raise ValueError(f"load: {os.fspath(path)} holds {saved.get('model')}, "
+                             f"but this model is {self!r}")
+        try:
+            self.load_state_dict(saved["state"])
+        except ValueError as e:
+            raise ValueError(f"load: {os.fspath(path)}: {str(e).removeprefix('load_state_dict: ')}") from None
         return self
 
     def __repr__(self) -> str:
@@ -134,10 +160,85 @@ def _collect(name: str, group: list, saved: object, pairs: list) -> None:
     for i, (p, x) in enumerate(zip(group, saved)):
         if isinstance(p, list):
             _collect(f"{name}[{i}]", p, x, pairs)
-        elif isinstance(x, numbers.Real) and not isinstance(x, bool):
-            pairs.append((p, float(x)))
+        elif isinstance(x, (numbers.Real, _Constant)) and not isinstance(x, bool):
+            pairs.append((p, _finite(f"{name}[{i}]", x)))
         else:
-            raise ValueError(f"load_state_dict: {name}[{i}] should be a number, got {x!r}")
+            raise ValueError(f"load_state_dict: {name}[{i}] should be a number, got {_short(x)}")
+
+
+def _finite(name: str, x: numbers.Real | _Constant) -> float:
+    """``x`` as a float if it is finite, else a ValueError naming the parameter: strict JSON has no
+    NaN or Infinity, and such a weight is a diverged model."""
+    try:
+        number = float(x)
+    except OverflowError:  # an integer such as 10**400: no float holds it
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"load_state_dict: parameter {name} is {_short(x)}; only finite numbers load")
+    return number
+
+
+def _short(x: object) -> str:
+    """repr(x), cut short: an integer of 400 digits is not a message."""
+    text = repr(x)
+    return text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+
+
+class _Constant:
+    """A number strict JSON does not allow (NaN, Infinity, 1e999), kept as written until the
+    parameter it belongs to is known, so that the error can name both."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __float__(self) -> float:
+        return float(self.text)  # nan or ±inf: _finite refuses it with the parameter's name
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _float(text: str) -> float | _Constant:
+    x = float(text)
+    return x if math.isfinite(x) else _Constant(text)
+
+
+def _read(path: str | os.PathLike) -> dict:
+    """A model file's contents, read strictly: JSON with no NaN or Infinity, marked as ours."""
+    where = os.fspath(path)
+    try:
+        with open(where, "rb") as f:
+            saved = json.loads(f.read().decode("utf-8"), parse_constant=_Constant, parse_float=_float)
+    except (UnicodeDecodeError, ValueError) as e:  # ValueError: JSONDecodeError, or a 5,000-digit int
+        raise ValueError(f"load: {where} is not a complete JSON model file ({e})") from None
+    if not (isinstance(saved, dict) and saved.get("format") == _FILE_FORMAT and "state" in saved):
+        raise ValueError(f"load: {where} is not a tinygrad_edu model file (saved by Module.save)")
+    return saved
+
+
+def load(path: str | os.PathLike) -> Module:
+    """Build the model saved in ``path`` (by ``model.save(path)``) from the file alone.
+
+    The file's architecture says which class to build and with what sizes and activations; then the
+    saved numbers are loaded into it. A file from a subclass that records no architecture raises a
+    ValueError saying to build that model and call ``model.load(path)``.
+    """
+    where = os.fspath(path)
+    saved = _read(path)
+    arch = saved.get("architecture")
+    if arch is None:
+        raise ValueError(f"load: {where} holds {saved.get('model')}, whose architecture is not recorded: "
+                         "build that model and call model.load(path)")
+    kind = arch.get("class") if isinstance(arch, dict) else None
+    if kind not in _BUILDERS:
+        raise ValueError(f"load: {where}: the architecture should name one of {', '.join(_BUILDERS)}, "
+                         f"got {_short(arch)}")
+    settings = {k: v for k, v in arch.items() if k != "class"}
+    try:
+        model = _BUILDERS[kind](**settings, seed=0)  # seed 0: Python's global generator is left alone
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"load: {where}: cannot build {kind} from {_short(settings)} ({e})") from None
+    return model.load(path)
 
 
 # -- checking arguments --------------------------------------------------------------------
@@ -212,6 +313,9 @@ class Neuron(Module):
     def _groups(self) -> dict[str, list]:
         return {"w": self.w, "b": [self.b]}
 
+    def architecture(self) -> dict:
+        return {"class": "Neuron", "nin": len(self.w), "activation": self.activation}
+
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)} -> {self.activation})"
 
@@ -247,6 +351,11 @@ class Layer(Module):
 
     def _groups(self) -> dict[str, list]:
         return {"w": [n.w for n in self.neurons], "b": [n.b for n in self.neurons]}
+
+    def architecture(self) -> dict:
+        first = self.neurons[0]
+        return {"class": "Layer", "nin": len(first.w), "nout": len(self.neurons),
+                "activation": first.activation}
 
     def _describe(self) -> str:
         return f"{len(self.neurons)} {self.neurons[0].activation}"
@@ -296,6 +405,16 @@ class MLP(Module):
         return {f"{name}{l}": group for l, layer in enumerate(self.layers, 1)
                 for name, group in layer._groups().items()}
 
+    def architecture(self) -> dict:
+        first, last = self.layers[0].neurons[0], self.layers[-1].neurons[0]
+        return {"class": "MLP", "nin": len(first.w), "nouts": [len(layer.neurons) for layer in self.layers],
+                # one layer has no hidden activation: the default stands in, and changes nothing
+                "activation": first.activation if len(self.layers) > 1 else "relu",
+                "output_activation": last.activation}
+
     def __repr__(self) -> str:
         nin = len(self.layers[0].neurons[0].w)
         return f"MLP({nin} -> [{', '.join(layer._describe() for layer in self.layers)}])"
+
+
+_BUILDERS = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}  # what nn.load may build: these, nothing else
