@@ -100,7 +100,6 @@ def test_help_shows_examples(tmp_path):
     (("graph", "log(x)", "x=-1"),
      "log: log of -1.0 is undefined; log needs a positive number\n  log(x)\n  ^\n"),
     (("graph", "__import__('os').system('touch pwned')"), "attribute access (a.b): not allowed"),
-    (("graph", "x", "x=1", "-o", "missing/dir/g.svg"), "No such file or directory"),
 ])
 def test_expression_and_value_errors_exit_1_with_a_message_and_no_traceback(tmp_path, args, message):
     r = run(*args, cwd=tmp_path)
@@ -121,7 +120,8 @@ def test_an_unused_variable_is_named_and_no_caret_points_into_the_expression(tmp
     (("draw",), "invalid choice: 'draw'"),
     (("graph",), "the following arguments are required: EXPR"),
     (("graph", "x", "x3"), "expected NAME=VALUE (like w=-3), got 'x3'"),
-    (("graph", "x", "x=1", "-o", "g.jpg"), "cannot tell the format from 'g.jpg'; end it with .svg, .png"),
+    (("graph", "x", "x=1", "-o", "g.jpg"), "g.jpg: the file name should end in .svg, .png, .pdf or .dot"),
+    (("animate", "x", "x=1", "-o", "page.svg"), "page.svg: the file name should end in .html or .htm"),
     (("graph", "x", "x=1", "--rankdir", "XY"), "invalid choice: 'XY'"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, message):
@@ -139,3 +139,33 @@ def test_without_graphviz_the_error_says_how_to_install_it(tmp_path):
     assert "sudo apt-get install graphviz" in r.stderr and "brew install graphviz" in r.stderr
     r = run("graph", "x*2", "x=1", "-o", "g.dot", cwd=tmp_path, env=env)
     assert r.returncode == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
+
+
+@pytest.mark.parametrize("command, name", [("graph", "g.svg"), ("graph", "g.dot"), ("animate", "page.html")])
+@pytest.mark.parametrize("where, words", [
+    ("/sys/x/{name}", "cannot write /sys/x/{name}: cannot create a folder in /sys"),
+    ("/proc/{name}", "cannot write /proc/{name}: cannot create in /proc"),
+    ("notes.txt/{name}", "cannot write notes.txt/{name}: notes.txt is a file, not a folder"),
+    ("folder.{suffix}", "folder.{suffix} is a folder; a file name is wanted here"),
+])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error_before_any_work(tmp_path, command, name,
+                                                                                 where, words):
+    (tmp_path / "notes.txt").write_text("x")
+    suffix = name.rsplit(".", 1)[1]
+    (tmp_path / f"folder.{suffix}").mkdir()
+    r = run(command, "x*2", "x=1", "-o", where.format(name=name, suffix=suffix), cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""  # nothing ran: no value, no gradient printed
+    errors = [line for line in r.stderr.splitlines() if "error:" in line]
+    words = words.format(name=name, suffix=suffix)
+    assert len(errors) == 1, r.stderr
+    assert errors[0].startswith(f"tinygrad-edu {command}: error: argument -o/--output: {words}")
+    assert "Traceback" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"folder.{suffix}", "notes.txt"]
+
+
+def test_missing_folders_of_an_output_are_made(tmp_path):
+    r = run("graph", "x*2", "x=1", "-o", "new/deeper/g.dot", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "new" / "deeper" / "g.dot").read_text().startswith("digraph")
+    r = run("animate", "x*2", "x=1", "-o", "pages/p.html", cwd=tmp_path)
+    assert r.returncode == 0 or "Graphviz" in r.stderr, r.stderr

@@ -138,8 +138,10 @@ def test_a_path_under_a_regular_file_is_refused(check, tmp_path):
 
 def test_output_file_refuses_a_folder_and_a_wrong_suffix(tmp_path):
     assert one_line_error(output_file, str(tmp_path)) == f"{tmp_path} is a folder; a file name is wanted here"
-    assert one_line_error(output_file, "out/x.txt", suffixes=(".svg", ".png")) == (
-        "out/x.txt: the file name should end in .svg or .png")
+    assert one_line_error(output_file, "out/x.txt", suffixes=(".svg", ".PNG", ".dot")) == (
+        "out/x.txt: the file name should end in .svg, .png or .dot")
+    message = one_line_error(output_file, "a.htm", suffixes=[".html"])
+    assert message == "a.htm: the file name should end in .html"
     assert one_line_error(output_file, "") == "an empty path: give a file or folder name"
 
 

@@ -187,5 +187,5 @@ def test_the_animate_command_writes_the_page(tmp_path):
     assert "∂L/∂w += ∂(w*x)/∂w · ∂L/∂(w*x) = 2.0000 × " in page
     wrong = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x", "x=1", "-o", "x.png"],
                            capture_output=True, text=True, cwd=tmp_path)
-    assert wrong.returncode == 2 and "end 'x.png' with .html" in wrong.stderr
+    assert wrong.returncode == 2 and "x.png: the file name should end in .html or .htm" in wrong.stderr
     assert not (tmp_path / "x.png").exists()

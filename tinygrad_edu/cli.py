@@ -12,10 +12,10 @@ import math
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from .engine import Value
 from .expr import ExpressionError, parse
+from .files import argument, output_file
 from .stepper import write_stepper_html
 from .trace import explain, node_names, number
 from .viz import FORMATS, GraphvizNotFoundError, render
@@ -67,13 +67,6 @@ def _variable(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _picture_path(text: str) -> Path:
-    if Path(text).suffix.lower().lstrip(".") not in FORMATS:
-        suffixes = ", ".join("." + f for f in FORMATS)
-        raise argparse.ArgumentTypeError(f"cannot tell the format from {text!r}; end it with {suffixes}")
-    return Path(text)
-
-
 def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
     """The expression of the command line, with its variables as labelled leaves."""
     numbers = {}
@@ -97,7 +90,7 @@ def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
     '  tinygrad-edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o neuron.svg\n'
     '  tinygrad-edu graph "x**2 + 3*x" x=1.5 --no-grad -o forward.png\n'
     '  tinygrad-edu graph "sigmoid(a*b)" a=1 b=-2 --rankdir TB -o graph.dot',
-    option("-o", "--output", type=_picture_path, metavar="FILE",
+    option("-o", "--output", type=argument(output_file, suffixes=["." + f for f in FORMATS]), metavar="FILE",
            help="write the picture here; the format comes from the suffix: .svg .png .pdf .dot"),
     option("--no-grad", action="store_true", help="the forward pass only: no backward, no gradients"),
     option("--rankdir", type=str.upper, choices=("LR", "TB"), default="LR",
@@ -107,6 +100,7 @@ def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> No
     if not args.no_grad:
         root.backward()
     if args.output:  # first, so that a failure prints nothing but the error
+        args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
         render(root, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
     print(f"{args.expression} = {root.data:.6g}")
     width = max([len(name) for name in leaves] + [8])
@@ -135,21 +129,17 @@ def explain_command(root: Value, leaves: dict[str, Value], args: argparse.Namesp
     print(derivation, end="")
 
 
-def _html_path(text: str) -> Path:
-    if Path(text).suffix.lower() not in (".html", ".htm"):
-        raise argparse.ArgumentTypeError(f"the page is an HTML file: end {text!r} with .html")
-    return Path(text)
-
-
 @command(
     "animate",
     "write a web page that steps through the backward pass (one file, works offline)",
     '  tinygrad-edu animate "tanh(w*x + b)" w=-3 x=2 b=6.88 -o backprop.html',
-    option("-o", "--output", type=_html_path, default=Path("backprop.html"), metavar="FILE",
+    option("-o", "--output", type=argument(output_file, suffixes=(".html", ".htm")), default="backprop.html",
+           metavar="FILE",
            help="the page to write (default backprop.html); open it in any browser"),
 )
 def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     title = f"Backpropagation through {node_names(root)[root]} = {args.expression}"
+    args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
     write_stepper_html(root, args.output, title=title)
     print(f"wrote {args.output}: Prev / Next or the arrow keys step through the backward pass")
 

@@ -89,7 +89,8 @@ def output_file(text: str | os.PathLike, suffixes: Iterable[str] | None = None) 
     if suffixes is not None:
         suffixes = tuple(s.lower() for s in suffixes)
         if path.suffix.lower() not in suffixes:
-            raise ValueError(f"{path}: the file name should end in {' or '.join(suffixes)}")
+            ends = suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+            raise ValueError(f"{path}: the file name should end in {ends}")
     if path.is_dir():
         raise ValueError(f"{path} is a folder; a file name is wanted here")
     if path.exists() and not os.access(path, os.W_OK):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import Value
+from .files import write_atomic
 from .trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
 
 __all__ = ["backward_frames", "write_stepper_html", "offline_page", "CHROMIUM", "CHROMIUM_FLAGS"]
@@ -111,8 +112,7 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None) 
     page = (_PAGE.replace("{title}", html.escape(heading))
             .replace("{pictures}", pictures).replace("{derivation}", derivation).replace("{rows}", rows)
             .replace("{data}", json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_atomic(path, page)
 
 
 _PAGE = """<!DOCTYPE html>

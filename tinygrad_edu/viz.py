@@ -17,6 +17,7 @@ from pathlib import Path
 import graphviz
 
 from .engine import Value
+from .files import write_atomic
 from .trace import forward_order, node_names, operand
 
 __all__ = ["draw_dot", "draw_mlp", "render", "repr_mimebundle", "GraphvizNotFoundError", "FORMATS"]
@@ -155,7 +156,7 @@ def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) ->
         raise TypeError(f"render: expected a Value or a graphviz.Digraph, got {type(graph).__name__}")
     elif draw_options:
         raise TypeError(f"render: {', '.join(draw_options)} apply to a Value, not to an already drawn graph")
-    path.write_bytes(graph.source.encode() if fmt == "dot" else _pipe(graph, fmt))
+    write_atomic(path, graph.source if fmt == "dot" else _pipe(graph, fmt))
     return path
 
 
