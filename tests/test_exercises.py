@@ -1,0 +1,328 @@
+"""The exercise checker: its questions, its verdicts on right, wrong, unreadable and hostile answers,
+a quiz session, and the `tinygrad-edu quiz` command run as a subprocess."""
+
+import builtins
+import io
+import math
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_edu import Value
+from tinygrad_edu.exercises import MAX_ANSWER, TOLERANCE, Exercise, Quiz, is_close, replay, run
+from tinygrad_edu.expr import parse
+from tinygrad_edu.trace import forward_order, node_names
+
+NEURON = ("tanh(w*x + b)", {"w": -3.0, "x": 2.0, "b": 6.88})
+T = math.tanh(0.88)  # w*x + b = 0.88
+
+
+def neuron():
+    text, values = NEURON
+    return parse(text, **values)
+
+
+def by_prompt(exercise, **kw):
+    return {q.prompt: q for q in exercise.questions(**kw)}
+
+
+# -- the questions -------------------------------------------------------------------------------
+def test_the_questions_come_in_backward_order_with_the_true_numbers():
+    L = neuron()
+    questions = Exercise(L).questions()
+    assert [(q.kind, q.prompt) for q in questions] == [
+        ("local", "∂tanh(w*x + b)/∂(w*x + b)"),  # L's own op: ∂L/∂(w*x + b) is this, so asked once
+        ("local", "∂(w*x + b)/∂(w*x)"), ("local", "∂(w*x + b)/∂b"),
+        ("grad", "∂L/∂(w*x)"), ("local", "∂(w*x)/∂w"), ("local", "∂(w*x)/∂x"),
+        ("grad", "∂L/∂b"), ("grad", "∂L/∂w"), ("grad", "∂L/∂x"),
+    ]
+    d = 1 - T * T
+    assert [q.answer for q in questions] == pytest.approx([d, 1, 1, d, 2, -3, d, 2 * d, -3 * d], rel=1e-12)
+    assert [q.topic for q in questions][:5] == ["the local derivative of tanh", "the local derivative of +",
+                                                "the local derivative of +", "the chain-rule product",
+                                                "the local derivative of *"]
+    L.backward()  # the engine's own gradients agree
+    grads = {q.prompt: q.answer for q in questions if q.kind == "grad"}
+    names = {name: node for node, name in node_names(L).items()}
+    shown = {"w*x": "(w*x)", "b": "b", "w": "w", "x": "x"}
+    assert grads == {f"∂L/∂{shown[n]}": names[n].grad for n in shown}
+
+
+def test_only_one_kind_and_the_direct_input_of_L_gets_its_gradient_question_then():
+    ex = Exercise(neuron())
+    assert [q.kind for q in ex.questions(only="local")] == ["local"] * 5
+    assert [q.prompt for q in ex.questions(only="grads")] == [
+        "∂L/∂(w*x + b)", "∂L/∂(w*x)", "∂L/∂b", "∂L/∂w", "∂L/∂x"]
+    with pytest.raises(ValueError, match="'local', 'grads' or None, got 'all'"):
+        ex.questions(only="all")
+
+
+def test_a_node_used_twice_is_a_sum_over_its_users():
+    L = parse("x*x + 2*x", x=3)  # ∂L/∂x = x + x + 2 = 8
+    questions = by_prompt(Exercise(L))
+    q = questions["∂L/∂x"]
+    assert q.topic == "a sum over several users" and q.answer == 8.0
+    assert "x is used 3 times: add the contributions" in q.hint
+    assert q.solution == ("∂L/∂x = ∂(x*x)/∂x · ∂L/∂(x*x) + ∂(x*x)/∂x · ∂L/∂(x*x) + ∂(2*x)/∂x · ∂L/∂(2*x) = "
+                          "3.0000 × 1.0000 + 3.0000 × 1.0000 + 2.0000 × 1.0000 = 8.0000")
+    assert q.check("8").ok and q.check("2*x + 2").ok
+    assert not q.check("x + 2").ok  # one contribution of x*x forgotten
+    assert [c.kind for c in Exercise(L).questions()].count("local") == 5  # L: 2 edges, x*x: 2, 2*x: 1
+
+
+def test_the_graph_is_never_changed():
+    L = neuron()
+    nodes = forward_order(L)
+    before = [(n.data, n.grad, n.local_grads) for n in nodes]
+    ex = Exercise(L)
+    for q in ex.questions():
+        q.check("1 - L**2"), q.check("x"), q.check(str(q.answer))
+    assert [(n.data, n.grad, n.local_grads) for n in nodes] == before
+
+
+# -- replay: the graph at moved leaves -----------------------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-2, 2), st.floats(0.1, 3), st.floats(-2, 2))
+def test_replay_is_a_fresh_forward_pass(a, b, c):
+    text = "tanh(a*b - c) + log(b)/a**2 + exp(-c)*sigmoid(b) + relu(c) * (a + 1)"
+    if abs(a) < 1e-3:
+        a = 0.5
+    L = parse(text, a=1.0, b=1.0, c=1.0)
+    ls = {node.label: node for node in forward_order(L) if node.is_leaf and node.label}
+    new = replay(L, {ls["a"]: a, ls["b"]: b, ls["c"]: c})
+    fresh = parse(text, a=a, b=b, c=c)
+    assert [(new[n].data, new[n].local_grads) for n in forward_order(L)] == [
+        (n.data, n.local_grads) for n in forward_order(fresh)]
+    assert L.data == parse(text, a=1.0, b=1.0, c=1.0).data  # the old graph is as it was
+
+
+def test_replay_without_moves_is_the_graph_itself_and_an_unknown_op_is_named():
+    L = neuron()
+    assert all(new is old for old, new in replay(L, {}).items())
+    odd = Value(2.0, label="x") * 3
+    odd.op = "mystery"
+    with pytest.raises(ValueError, match="no rule to compute the op 'mystery' again"):
+        replay(odd, {odd.parents[0]: 1.0})
+
+
+def test_moved_points_stay_in_the_domain_and_on_the_same_side_of_a_kink():
+    for L, formula in ((parse("log(x)", x=0.05), "1/x"), (parse("relu(x)*x", x=0.01), "relu(x) + x")):
+        ex = Exercise(L)
+        assert len(ex.points) == 4
+        x = [n for n in forward_order(L) if n.label == "x"][0]
+        assert all(p.value(x) > 0 for p in ex.points) and len({p.value(x) for p in ex.points}) == 4
+        grad = by_prompt(ex, only="grads")["∂L/∂x"]
+        assert grad.check(formula).ok, grad.check(formula)
+
+
+# -- verdicts ---------------------------------------------------------------------------------------
+def test_right_numbers_within_the_stated_tolerance():
+    q = Exercise(neuron()).questions()[0]  # 1 − tanh(0.88)² = 0.50097...
+    assert TOLERANCE == 1e-3 and is_close(1000.9, 1000.0) and not is_close(1001.1, 1000.0)
+    for text in ("0.501", "0.5010", " 0.50097 ", "5.0097e-1", "1 - 0.7064**2"):
+        assert q.check(text).ok, text
+    for text in ("0.503", "0.49", "-0.501", "1"):
+        v = q.check(text)
+        assert v.status == "wrong" and v.message == f"{text} is not it"
+
+
+def test_right_formulas_in_the_graphs_names():
+    ex = Exercise(neuron())
+    qs = by_prompt(ex)
+    assert qs["∂tanh(w*x + b)/∂(w*x + b)"].check("1 - L**2").message == (
+        "right: 1 - L**2 = 0.5010 here, and the formula holds at 3 nearby points too")
+    assert qs["∂tanh(w*x + b)/∂(w*x + b)"].check("1 - tanh(w*x + b)**2").ok
+    assert qs["∂(w*x)/∂w"].check("x").ok and qs["∂(w*x)/∂x"].check("w").ok
+    assert qs["∂L/∂w"].check("(1 - L**2)*x").ok and qs["∂L/∂x"].check("w*(1 - L*L)").ok
+
+
+def test_a_formula_right_here_but_wrong_elsewhere_does_not_pass():
+    L = parse("2*x + y*x", x=2, y=5)  # ∂(2*x)/∂x = 2, and x = 2: by coincidence
+    qs = by_prompt(Exercise(L))
+    q = qs["∂(2*x)/∂x"]
+    assert q.check("2").ok
+    v = q.check("x")
+    assert v.status == "wrong" and v.message.startswith("x is right here, but not as a formula: at x = ")
+    assert v.message.endswith("and the answer there is 2.0000")
+    assert not qs["∂L/∂x"].check("7").ok or qs["∂L/∂x"].check("7").ok  # 2 + y = 7: a number, here
+    assert qs["∂L/∂x"].check("2 + y").ok
+    assert qs["∂L/∂x"].check("x + 5").status == "wrong"  # = 7 here, not where x or y move
+    assert qs["∂L/∂y"].check("x").ok and qs["∂L/∂y"].check("y - 3").status == "wrong"
+
+
+def test_a_formula_that_cannot_be_computed_where_the_leaves_move():
+    L = parse("x*y", x=1, y=3)  # ∂L/∂y = x = 1; log(x) + 1 = 1 here, and log of a moved x exists too
+    q = by_prompt(Exercise(L), only="grads")["∂L/∂y"]
+    v = q.check("log(x) + 1")
+    assert v.status == "wrong" and "not as a formula" in v.message
+    v = q.check("(x - 1)**0.5 + 1")  # a negative base to the power 0.5 where x moves below 1
+    assert v.status == "wrong" and ("cannot be computed" in v.message or "gives" in v.message)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("y", "'y' is not a name in this graph; its names are w, x, b, L"),
+    ("q*x + zz", "'q' and 'zz' are not names in this graph; its names are w, x, b, L"),
+    ("v1", "'v1' is not a name in this graph"),
+    ("", "no answer: type a number or a formula"),
+    ("   ", "no answer"),
+    ("1 +", "syntax error"),
+    ("2x", "syntax error"),
+    ("x.real", "attribute access (a.b): not allowed"),
+    ("__import__('os').system('touch pwned')", "attribute access (a.b): not allowed"),
+    ("__import__('os')", "unknown function '__import__'"),
+    ("open(x)", "unknown function 'open'"),
+    ("q*x + zz + os", "'q', 'zz' and 'os' are not names in this graph"),
+    ("tanh", "tanh is a function: call it"),
+    ("exp(x, x)", "exp takes one argument, got 2"),
+    ("10**10**10", "**: overflow"),
+    ("x**1e308", "overflow"),
+    ("1e999", "too large for a float"),
+    ("1e308*10", "is inf here, not a finite number"),
+    ("x/0", "division by zero"),
+    ("log(-x)", "log of -2.0 is undefined"),
+    ("(" * 300 + "x" + ")" * 300, "nested"),
+    ("x" * (MAX_ANSWER + 1), f"the answer is {MAX_ANSWER + 1} characters long; the limit is {MAX_ANSWER}"),
+    ("1" * 5_000_000, "characters long"),
+    ("x\x00", "null bytes"),
+    ("x if x else w", "'if ... else'"),
+    ("lambda: 1", "lambda: not allowed"),
+    ("[x]", "lists: not allowed"),
+])
+def test_unreadable_and_hostile_answers_get_a_message_and_nothing_is_evaluated(tmp_path, monkeypatch, text,
+                                                                               message):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("an answer was evaluated as Python")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    monkeypatch.chdir(tmp_path)
+    q = by_prompt(Exercise(neuron()))["∂L/∂w"]
+    v = q.check(text)
+    assert v.status in ("unreadable", "wrong") and message in v.message, v
+    assert not (tmp_path / "pwned").exists()
+    if text != "1e308*10":
+        assert v.status == "unreadable"
+
+
+def test_a_name_that_is_not_an_identifier_is_not_offered_and_a_label_clash_is_refused():
+    a, b = Value(1.0, label="k"), Value(2.0, label="k")
+    ex = Exercise(a * b)
+    assert list(ex.variables) == ["L"]
+    assert ex.questions()[0].check("k").message == "'k' is not a name in this graph; its names are L"
+
+
+# -- a session --------------------------------------------------------------------------------------
+def test_a_quiz_gives_a_hint_then_the_answer_and_scores_the_kinds_missed():
+    quiz = Quiz(Exercise(neuron()).questions(), tries=2)
+    r = quiz.answer("0.7")
+    assert not r.moved_on and r.text.splitlines() == [
+        "  ✗ 0.7 is not it",
+        "    hint: d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared (here u = w*x + b)",
+        "    (1 try left)"]
+    r = quiz.answer("oops")  # unreadable: no try used
+    assert r.verdict.status == "unreadable" and not r.moved_on and quiz.records[0].tries == 1
+    r = quiz.answer("0.3")
+    assert r.moved_on and r.text.splitlines()[-1] == (
+        "    the answer: 0.5010, by the rule d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared")
+    assert quiz.answer("1").moved_on and quiz.answer("1").moved_on  # the two locals of +
+    quiz.answer("9")
+    assert quiz.answer("1 - L**2").moved_on  # ∂L/∂(w*x), at the second try
+    assert quiz.score() == (
+        "Score: 3 of 4 right (2 at the first try); 5 of 9 questions not answered\n"
+        "Missed at the first try: the local derivative of tanh (1, 1 not at all); the chain-rule product (1)")
+    for answer in ("x", "w", "1 - L**2", "(1 - L**2)*x", "(1 - L**2)*w"):
+        assert quiz.answer(answer).moved_on
+    assert quiz.done and quiz.current is None
+    assert quiz.score().splitlines()[0] == "Score: 8 of 9 right (7 at the first try)"
+    with pytest.raises(ValueError, match="every question has been answered"):
+        quiz.answer("1")
+    with pytest.raises(ValueError, match="a whole number >= 1, got 0"):
+        Quiz([], tries=0)
+
+
+def test_run_reads_answers_and_stops_cleanly_when_they_run_out():
+    out = io.StringIO()
+    run(Quiz(Exercise(parse("3*x", x=2)).questions()), iter(["3"]), out=out, intro="hello")
+    assert out.getvalue() == ("hello\n\n[1/1] the local derivative of *   (L = 6.0000, x = 2.0000)\n"
+                              "  ∂(3*x)/∂x = ? 3\n  ✓ right: 3.0000\n\n"
+                              "Score: 1 of 1 right (1 at the first try)\nNothing missed.\n")
+    out = io.StringIO()
+    run(Quiz(Exercise(neuron()).questions()), iter(["1 - L**2"]), out=out)
+    assert out.getvalue().endswith("(no more answers)\n\nScore: 1 of 1 right (1 at the first try); "
+                                   "8 of 9 questions not answered\nNothing missed.\n")
+
+
+def test_run_at_a_prompt_stops_on_ctrl_c_with_the_score_so_far(monkeypatch):
+    typed = iter(["1 - L**2"])
+
+    def fake_input(prompt):
+        try:
+            return next(typed)
+        except StopIteration:
+            raise KeyboardInterrupt from None
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+    out = io.StringIO()
+    run(Quiz(Exercise(neuron()).questions()), out=out)
+    assert out.getvalue().endswith("\n(stopped)\n\nScore: 1 of 1 right (1 at the first try); "
+                                   "8 of 9 questions not answered\nNothing missed.\n")
+
+
+# -- the command line -------------------------------------------------------------------------------
+def quiz_command(*args, cwd, stdin=""):
+    return subprocess.run([sys.executable, "-m", "tinygrad_edu", "quiz", *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_scripted_quiz_prints_questions_verdicts_and_the_score(tmp_path):
+    (tmp_path / "answers.txt").write_text(
+        "# my answers\n1 - L**2\n1\n1  # the sum passes it on\n\n0.501\nx\n2\n-3\n1-L**2\n2*(1-L**2)\n"
+        "x*(1-L**2)\n-1.503\n")
+    r = quiz_command(*NEURON_ARGS, "--answers", "answers.txt", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[:2] == [
+        "L = tanh(w*x + b) = 0.7064 at w = -3, x = 2, b = 6.88",
+        "9 questions, in the order backward() works. Answer with a number (within 0.001) or a formula in "
+        "w, x, b, L; 3 tries each."]
+    assert "  ∂(w*x)/∂x = ? 2" in lines and "  ✗ 2 is not it" in lines
+    assert "  ∂L/∂w = ? 2*(1-L**2)" in lines  # right here (x = 2), but x moves
+    not_a_formula = "  ✗ 2*(1-L**2) is right here, but not as a formula: at w = "
+    assert any(line.startswith(not_a_formula) for line in lines)
+    assert lines[-2:] == [
+        "Score: 9 of 9 right (7 at the first try)",
+        "Missed at the first try: the local derivative of * (1); the chain-rule product (1)"]
+
+
+def test_quiz_at_a_piped_prompt_stops_at_end_of_input(tmp_path):
+    r = quiz_command(*NEURON_ARGS, "--only", "grads", "--tries", "1", cwd=tmp_path, stdin="0.501\n7\n")
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[1].endswith("1 try each. Ctrl-D stops.")
+    assert "  ✗ 7 is not it\n    the answer: ∂L/∂(w*x) = " in r.stdout
+    assert r.stdout.endswith("(stopped)\n\nScore: 1 of 2 right (1 at the first try); 3 of 5 questions not "
+                             "answered\nMissed at the first try: the chain-rule product (1, 1 not at all)\n")
+
+
+@pytest.mark.parametrize("args, status, message", [
+    (("--answers", "missing.txt"), 2,
+     "cannot read the answers from 'missing.txt': No such file or directory"),
+    (("--answers", "."), 2, "cannot read the answers from '.'"),
+    (("--answers", "latin1.txt"), 2, "'utf-8' codec can't decode"),
+    (("--tries", "0"), 2, "a whole number >= 1, got '0'"),
+    (("--only", "both"), 2, "invalid choice: 'both'"),
+])
+def test_quiz_usage_errors_exit_2_before_anything_runs(tmp_path, args, status, message):
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
+    r = quiz_command(*NEURON_ARGS, *args, cwd=tmp_path)
+    assert r.returncode == status and message in r.stderr and r.stdout == "" and "Traceback" not in r.stderr
+
+
+def test_quiz_with_a_bad_expression_exits_1(tmp_path):
+    r = quiz_command("tanh(w*y)", "w=1", cwd=tmp_path)
+    assert r.returncode == 1 and "unknown name 'y'" in r.stderr and r.stdout == ""
+
+
+NEURON_ARGS = ("tanh(w*x + b)", "w=-3", "x=2", "b=6.88")

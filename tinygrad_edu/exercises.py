@@ -1,0 +1,487 @@
+"""Your turn: the questions ``backward()`` answers, asked of the learner and checked by the engine.
+
+For any graph, ``Exercise(root).questions()`` asks, in the order ``backward()`` works (a node after
+all its users):
+
+    ∂L/∂node                   its gradient, once every user has passed its share:
+                               ∂L/∂node = Σ over its users u of ∂u/∂node · ∂L/∂u
+    ∂node/∂input               then each local derivative of its op, one per edge (the op's own rule)
+
+An answer is a number or a formula in the graph's names (``x``, ``1 - L**2``, ``(Z - t)*x1``), read
+with the project's safe parser (``expr.parse``; nothing is ever eval'd). A number must be within
+``TOLERANCE`` of the true value; a formula must be right here *and* at a few points where the leaves
+are moved a little (``replay`` computes the graph there again), so ``x`` does not pass for ``2``
+because x happens to be 2. A wrong answer gets a hint from the op's rule; ``Quiz`` runs a session
+(tries, the answer after the last one, the score and the kinds of step missed) and ``run`` asks it
+in a terminal.
+
+    >>> quiz = Quiz(Exercise(parse("tanh(w*x + b)", w=-3, x=2, b=6.88)).questions())
+    >>> run(quiz)        # prompts, verdicts, hints, the score
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import random
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from keyword import iskeyword
+
+from .engine import Value, topological_order
+from .expr import FUNCTIONS, ExpressionError, parse
+from .trace import _op_text, forward_order, leaves, node_names, number, operand
+
+__all__ = ["TOLERANCE", "MAX_ANSWER", "Exercise", "Question", "Verdict", "Point", "Quiz", "replay",
+           "is_close", "run"]
+
+TOLERANCE = 1e-3  # |answer − truth| ≤ 0.001·max(1, |truth|): three decimals are enough
+MAX_ANSWER = 1_000  # characters: an answer longer than this is refused before it is parsed
+MOVED_POINTS = 3  # points near this one where a formula must be right too
+MOVE = 0.1  # how far a leaf moves: about 10% of max(1, |x|), in a random direction
+
+
+def gradients(root: Value) -> dict[Value, float]:
+    """Stand-in for trace.gradients (being landed): ∂root/∂node for every node, from zero, pure."""
+    grads = {root: 1.0}
+    for node in topological_order(root):
+        for parent, local in zip(node.parents, node.local_grads):
+            grads[parent] = grads.get(parent, 0.0) + local * grads[node]
+    return grads
+
+
+def is_close(answer: float, truth: float, tolerance: float = TOLERANCE) -> bool:
+    """``|answer − truth| ≤ tolerance·max(1, |truth|)``: absolute for small numbers, relative for large."""
+    return abs(answer - truth) <= tolerance * max(1.0, abs(truth))
+
+
+# -- the graph at other values of its leaves ---------------------------------------------------
+# How each op is computed again from its inputs: by the engine itself, so the value *and* the local
+# derivatives at the new point come from the op's own code, never from a copy of its rules here.
+_REPLAY: dict[str, Callable[..., Value]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+    "neg": operator.neg, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid, "relu": Value.relu,
+}
+
+
+def replay(root: Value, moved: Mapping[Value, float]) -> dict[Value, Value]:
+    """root's graph computed again with the leaves in ``moved`` set to new values: each node of the
+    graph → the Value it has there (an op's new local derivatives included).
+
+    Pure: the graph is not touched (a new Value is made for every node that depends on a moved leaf;
+    the others are their old selves). Raises what the ops raise (log of a negative number, ...).
+    """
+    new: dict[Value, Value] = {}
+    for node in forward_order(root):
+        if node.is_leaf:
+            new[node] = Value(moved[node], label=node.label) if node in moved else node
+            continue
+        inputs = [new[parent] for parent in node.parents]
+        if all(now is before for now, before in zip(inputs, node.parents)):
+            new[node] = node  # depends on no moved leaf: the same numbers
+            continue
+        if node.op not in _REPLAY:
+            raise ValueError(f"replay: no rule to compute the op {node.op!r} again")
+        # A constant goes in as its number, as it was written (x ** 2, not x ** Value(2)).
+        new[node] = _REPLAY[node.op](*(p.data if p.is_constant else v for p, v in zip(node.parents, inputs)))
+    return new
+
+
+@dataclass(frozen=True)
+class Point:
+    """The graph at one set of leaf values: every node's value, local derivatives and ∂L/∂node."""
+
+    nodes: dict[Value, Value]  # a node of the graph → its Value at this point
+    grads: dict[Value, float]  # a Value at this point → ∂L/∂it
+    where: str  # the leaf values, as "w = -2.9, x = 2.1"
+
+    def value(self, node: Value) -> float:
+        return self.nodes[node].data
+
+    def local(self, node: Value, index: int) -> float:
+        """∂node/∂(its input number index), at this point."""
+        return self.nodes[node].local_grads[index]
+
+    def grad(self, node: Value) -> float:
+        return self.grads[self.nodes[node]]
+
+
+def _kinks(root: Value, nodes: dict[Value, Value]) -> tuple[bool, ...]:
+    """Which side of its kink each relu's input is on: a formula is only compared where these agree."""
+    return tuple(nodes[n.parents[0]].data > 0.0 for n in forward_order(root) if n.op == "relu")
+
+
+# -- verdicts and questions -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verdict:
+    """``status``: "right", "wrong" or "unreadable" (not a number or formula of this graph: no try
+    is used up); ``message`` says why, in a sentence."""
+
+    status: str
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "right"
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    """One thing to compute: ``prompt`` (``∂L/∂x``) ``= ?``, about ``exercise``'s graph.
+
+    ``truth(point)`` is the true value at a Point; ``kind`` is "local", "grad" or "value";
+    ``topic`` names the kind of step for the score ("local derivative of tanh"); ``hint`` is the
+    rule; ``solution`` the worked answer shown after the last try.
+    """
+
+    prompt: str
+    truth: Callable[[Point], float] = field(repr=False)
+    exercise: Exercise = field(repr=False)
+    kind: str = "value"
+    topic: str = ""
+    context: str = ""
+    hint: str = ""
+    solution: str = ""
+
+    @property
+    def answer(self) -> float:
+        """The true value here."""
+        return self.truth(self.exercise.points[0])
+
+    def check(self, text: str) -> Verdict:
+        return self.exercise.check(self, text)
+
+
+_IDENTIFIER = re.compile(r"\b[^\W\d]\w*")
+
+# The rule of each op, for its first and its second input (one entry: the same for both).
+_RULES = {
+    "+": ("∂(a + b)/∂a = 1 and ∂(a + b)/∂b = 1: a sum passes the gradient on unchanged",),
+    "-": ("∂(a − b)/∂a = 1", "∂(a − b)/∂b = −1"),
+    "*": ("∂(a·b)/∂a = b: the local derivative of a product is the other factor",
+          "∂(a·b)/∂b = a: the local derivative of a product is the other factor"),
+    "/": ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²"),
+    "**": ("∂(aⁿ)/∂a = n·aⁿ⁻¹", "∂(aⁿ)/∂n = aⁿ·ln a"),
+    "neg": ("∂(−a)/∂a = −1",),
+    "exp": ("d eᵘ/du = eᵘ: the node's own value",),
+    "log": ("d ln u/du = 1/u",),
+    "tanh": ("d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared",),
+    "sigmoid": ("dσ(u)/du = σ(u)·(1 − σ(u)), with σ(u) the node's value",),
+    "relu": ("d relu(u)/du = 1 where u > 0, and 0 where u < 0",),
+}
+_SYMBOLS = ("a", "b")
+
+
+class Exercise:
+    """One graph to practise on: its questions, and the checker of answers about it.
+
+    ``root`` is L; ``tolerance`` as in ``is_close``; ``seed`` chooses the moved points (the same
+    ones every time). The graph is never changed: no data, no grad.
+    """
+
+    def __init__(self, root: Value, tolerance: float = TOLERANCE, seed: int = 0) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"Exercise(root): root must be a Value, got {type(root).__name__}: {root!r}")
+        if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance > 0):
+            raise ValueError(f"Exercise(tolerance): a positive number, got {tolerance!r}")
+        self.root, self.tolerance = root, float(tolerance)
+        self.names = node_names(root)
+        count: dict[str, int] = {}
+        for name in self.names.values():
+            count[name] = count.get(name, 0) + 1
+        # The names an answer can use: identifiers naming one node (not v1 twice, not "w*x").
+        self.variables = {name: node for node, name in self.names.items()
+                          if name.isidentifier() and count[name] == 1 and name not in FUNCTIONS}
+        self.users: dict[Value, list[tuple[Value, int]]] = {}  # node → its (user, input index) edges
+        for user in forward_order(root):
+            for i, parent in enumerate(user.parents):
+                self.users.setdefault(parent, []).append((user, i))
+        self.points = self._points(seed)
+
+    # -- the points a formula is checked at ----------------------------------------------------
+    def _point(self, nodes: dict[Value, Value]) -> Point:
+        where = ", ".join(f"{self.names[leaf]} = {nodes[leaf].data:.6g}" for leaf in leaves(self.root))
+        return Point(nodes, gradients(nodes[self.root]), where)
+
+    def _points(self, seed: int) -> list[Point]:
+        """This point, then up to MOVED_POINTS points with every leaf moved a little. A move that
+        leaves an op's domain (log of a negative number) or crosses a relu's kink is made smaller."""
+        here = {node: node for node in forward_order(self.root)}
+        points = [self._point(here)]
+        kinks = _kinks(self.root, here)
+        rng = random.Random(seed)
+        for _ in range(MOVED_POINTS):
+            directions = {leaf: rng.choice((-1, 1)) * rng.uniform(0.5, 1.0) for leaf in leaves(self.root)}
+            if not directions:
+                break
+            scale = MOVE
+            for _ in range(6):
+                moved = {leaf: leaf.data + scale * d * max(1.0, abs(leaf.data))
+                         for leaf, d in directions.items()}
+                try:
+                    nodes = replay(self.root, moved)
+                    if _kinks(self.root, nodes) == kinks:
+                        points.append(self._point(nodes))
+                        break
+                except (ValueError, ArithmeticError):
+                    pass
+                scale /= 4
+        return points
+
+    # -- questions ------------------------------------------------------------------------------
+    def ask(self, prompt: str, truth: Callable[[Point], float], **about: str) -> Question:
+        """A question of your own about this graph: ``truth(point)`` is its value at a Point
+        (``point.value(node)``, ``point.grad(node)``, ``point.local(node, i)``); ``about`` sets
+        kind, topic, context, hint, solution."""
+        return Question(prompt, truth, self, **about)
+
+    def grad(self, node: Value, prompt: str | None = None, **about: str) -> Question:
+        """∂L/∂node, with the chain-rule hint and worked solution (over all of node's users)."""
+        names, L = self.names, operand(self.names[self.root])
+        here = self.points[0]
+        users = self._users(node)
+        terms = [(here.local(user, i), here.grad(user)) for user, i in users]
+        factors = " + ".join(f"{self._local_prompt(u, i)} · ∂{L}/∂{operand(names[u])}" for u, i in users)
+        above = ", ".join(f"∂{L}/∂{operand(names[u])} = {number(g)}" for (u, _), (_, g) in zip(users, terms))
+        worked = " + ".join(f"{number(a)} × {number(g)}" for a, g in terms)
+        total = f"∂{L}/∂{operand(names[node])}"
+        if len(users) > 1:
+            topic = "a sum over several users"
+            hint = (f"{names[node]} is used {len(users)} times: add the contributions, {total} = {factors} "
+                    f"(found before: {above})")
+        else:
+            topic = "the chain-rule product"
+            hint = (f"the chain rule: {total} = {factors}, the local derivative times the gradient above "
+                    f"({above})")
+        defaults = {"kind": "grad", "topic": topic, "hint": hint,
+                    "context": f"{names[node]} = {number(here.value(node))}",
+                    "solution": f"{total} = {factors} = {worked} = {number(here.grad(node))}"}
+        return self.ask(prompt or total, lambda point: point.grad(node), **(defaults | about))
+
+    def local(self, node: Value, index: int, **about: str) -> Question:
+        """∂node/∂(its input number index), with the op's rule as the hint."""
+        names, here = self.names, self.points[0]
+        parent = node.parents[index]
+        rules = _RULES.get(node.op, (f"the rule of the op {node.op}",))
+        rule = rules[min(index, len(rules) - 1)]
+        inputs = node.parents if len(node.parents) <= len(_SYMBOLS) else ()
+        symbols = ("u",) if len(inputs) == 1 else _SYMBOLS
+        letters = ", ".join(f"{s} = {names[p]}" for s, p in zip(symbols, inputs))
+        hint = rule + (f" (here {letters})" if letters else "")
+        shown = [node, *dict.fromkeys(p for p in node.parents if not p.is_constant)]
+        context = ", ".join(f"{names[n]} = {number(here.value(n))}" for n in shown)
+        if sum(p is parent for p in node.parents) > 1:
+            context += f"; {names[parent]} is input {index + 1} of {len(node.parents)} here"
+        defaults = {"kind": "local", "topic": f"the local derivative of {node.op}", "hint": hint,
+                    "context": context,
+                    "solution": f"{number(here.local(node, index))}, by the rule {rule}"}
+        return self.ask(self._local_prompt(node, index), lambda point: point.local(node, index),
+                        **(defaults | about))
+
+    def _users(self, node: Value) -> list[tuple[Value, int]]:
+        """Every (user, index) with ``user.parents[index] is node``: one per edge out of node."""
+        return self.users.get(node, [])
+
+    def _local_prompt(self, node: Value, index: int) -> str:
+        # Out of the root, ∂L/∂x would read like the gradient of the same name: write the op (as
+        # explain does), ∂tanh(n)/∂n.
+        top = _op_text(node, self.names) if node is self.root else self.names[node]
+        return f"∂{operand(top)}/∂{operand(self.names[node.parents[index]])}"
+
+    def questions(self, only: str | None = None) -> list[Question]:
+        """Every question of the backward pass, in its order: for each node (after all its users),
+        ∂L/∂node, then the local derivative of each of its inputs (constants have none).
+        ``only``: "local" or "grads" for one kind."""
+        if only not in (None, "local", "grads"):
+            raise ValueError(f"questions(only=...): 'local', 'grads' or None, got {only!r}")
+        asked: list[Question] = []
+        for node in topological_order(self.root):
+            # An input of L alone has ∂L/∂v = ∂L/∂v·1, its local derivative: asked once, as that.
+            direct = only is None and all(user is self.root for user, _ in self._users(node))
+            if node is not self.root and not node.is_constant and only != "local" and not direct:
+                asked.append(self.grad(node))
+            if only != "grads":
+                asked += [self.local(node, i) for i, p in enumerate(node.parents) if not p.is_constant]
+        return asked
+
+    # -- checking an answer ---------------------------------------------------------------------
+    def check(self, question: Question, text: str) -> Verdict:
+        """Whether ``text`` (a number or a formula in this graph's names) answers ``question``."""
+        if not isinstance(text, str):
+            return Verdict("unreadable", f"an answer is text, got {type(text).__name__}")
+        text = text.strip()
+        if not text:
+            return Verdict("unreadable", "no answer: type a number or a formula")
+        if len(text) > MAX_ANSWER:
+            return Verdict("unreadable",
+                           f"the answer is {len(text)} characters long; the limit is {MAX_ANSWER}")
+        words = [word for word in dict.fromkeys(_IDENTIFIER.findall(text))
+                 if word not in FUNCTIONS and not iskeyword(word)]
+        used = [name for name in words if name in self.variables]
+        unknown = [name for name in words if name not in self.variables]
+        here, *moved = self.points
+        if unknown:  # what the parser says of the text comes first (x.real, lambda), then the names
+            problem = self._evaluate(text, used, here, dict.fromkeys(unknown, 1.0))
+            if isinstance(problem, str):
+                return Verdict("unreadable", problem)
+            known = ", ".join(self.variables) or "none: answer with a number"
+            are = "is not a name" if len(unknown) == 1 else "are not names"
+            return Verdict("unreadable", f"{_quoted(unknown)} {are} in this graph; its names are {known}")
+        value = self._evaluate(text, used, here)
+        if isinstance(value, str):
+            return Verdict("unreadable", value)
+        truth = question.truth(here)
+        if not is_close(value, truth, self.tolerance):
+            return Verdict("wrong", f"{text} is not it" if not used else f"{text} is {number(value)} here; "
+                           "that is not it")
+        if not used:
+            return Verdict("right", f"right: {number(truth)}")
+        for point in moved:  # a formula must be right where the leaves are moved, too
+            value, truth = self._evaluate(text, used, point), question.truth(point)
+            if isinstance(value, str) or not is_close(value, truth, self.tolerance):
+                gives = (f"cannot be computed ({value})" if isinstance(value, str)
+                         else f"gives {number(value)}")
+                return Verdict("wrong", f"{text} is right here, but not as a formula: at {point.where} it "
+                               f"{gives}, and the answer there is {number(truth)}")
+        return Verdict("right", f"right: {text} = {number(question.truth(here))} here, and the "
+                       f"formula holds at {len(moved)} nearby point{'s' if len(moved) != 1 else ''} too")
+
+    def _evaluate(self, text: str, used: list[str], point: Point, others: dict | None = None) -> float | str:
+        """The value of the answer at a point, or why it has none (a sentence)."""
+        try:
+            values = {name: point.value(self.variables[name]) for name in used}
+            value = parse(text, values | (others or {})).data
+        except ExpressionError as e:
+            return str(e)
+        if not math.isfinite(value):
+            return f"{text} is {value} here, not a finite number"
+        return value
+
+
+def _quoted(names: list[str]) -> str:
+    shown = [repr(name if len(name) <= 30 else name[:27] + "...") for name in names[:3]]
+    if len(names) > 3:
+        shown.append(f"{len(names) - 3} more")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+# -- a session ----------------------------------------------------------------------------------
+@dataclass
+class _Record:
+    question: Question
+    tries: int = 0
+    right: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the quiz says to an answer: the verdict, then a hint or the solution; ``moved_on``
+    when the question is over (right, or out of tries)."""
+
+    verdict: Verdict
+    text: str
+    moved_on: bool
+
+
+class Quiz:
+    """Questions asked one at a time: ``current``, ``answer(text)``, ``score()``.
+
+    ``tries``: answers per question before the solution is shown (an unreadable answer uses none).
+    """
+
+    def __init__(self, questions: Iterable[Question], tries: int = 3) -> None:
+        if not (isinstance(tries, int) and not isinstance(tries, bool) and tries >= 1):
+            raise ValueError(f"Quiz(tries): a whole number >= 1, got {tries!r}")
+        self.records = [_Record(q) for q in questions]
+        self.tries = tries
+        self.index = 0
+
+    @property
+    def current(self) -> Question | None:
+        return self.records[self.index].question if self.index < len(self.records) else None
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.records)
+
+    def answer(self, text: str) -> Reply:
+        if self.done:
+            raise ValueError("Quiz.answer: every question has been answered")
+        record = self.records[self.index]
+        verdict = record.question.check(text)
+        if verdict.status == "unreadable":
+            return Reply(verdict, f"  ? {verdict.message}", False)
+        record.tries += 1
+        if verdict.ok:
+            record.right = True
+            self.index += 1
+            return Reply(verdict, f"  ✓ {verdict.message}", True)
+        lines = [f"  ✗ {verdict.message}"]
+        if record.tries < self.tries:
+            left = self.tries - record.tries
+            lines.append(f"    hint: {record.question.hint}" if record.question.hint else "")
+            lines.append(f"    ({left} {'try' if left == 1 else 'tries'} left)")
+        else:
+            self.index += 1
+            lines.append(f"    the answer: {record.question.solution or number(record.question.answer)}")
+        return Reply(verdict, "\n".join(line for line in lines if line), not record.tries < self.tries)
+
+    def score(self) -> str:
+        """The score so far, and which kinds of step were missed at the first try."""
+        asked = [r for r in self.records if r.tries]
+        right = sum(r.right for r in asked)
+        first = sum(r.right and r.tries == 1 for r in asked)
+        total = len(self.records)
+        unasked = f"; {total - len(asked)} of {total} questions not answered" if len(asked) < total else ""
+        lines = [f"Score: {right} of {len(asked)} right ({first} at the first try){unasked}"]
+        missed: dict[str, list[int]] = {}
+        for r in asked:
+            if not (r.right and r.tries == 1):
+                missed.setdefault(r.question.topic or r.question.prompt, []).append(r.right)
+        if missed:
+            lines.append("Missed at the first try: " + "; ".join(
+                f"{topic} ({len(rs)}{'' if all(rs) else f', {len(rs) - sum(rs)} not at all'})"
+                for topic, rs in missed.items()))
+        elif asked:
+            lines.append("Nothing missed.")
+        return "\n".join(lines)
+
+
+def run(quiz: Quiz, answers: Iterator[str] | None = None, out=None, intro: str = "") -> Quiz:
+    """Ask the quiz's questions: typed at a prompt, or read from ``answers`` (echoed after the
+    prompt). End of input or Ctrl-C stop the quiz; the score so far is printed either way."""
+    out = out or sys.stdout
+
+    def write(text: str) -> None:
+        out.write(text)
+        out.flush()
+
+    if intro:
+        write(intro.rstrip("\n") + "\n")
+    total = len(quiz.records)
+    shown = -1
+    try:
+        while not quiz.done:
+            q = quiz.current
+            if quiz.index != shown:
+                shown = quiz.index
+                context = f"   ({q.context})" if q.context else ""
+                write(f"\n[{quiz.index + 1}/{total}] {q.topic or q.kind}{context}\n")
+            prompt = f"  {q.prompt} = ? "
+            if answers is None:
+                text = input(prompt)
+            else:
+                write(prompt)
+                text = next(answers, None)
+                if text is None:
+                    write("\n(no more answers)\n")
+                    break
+                write(text + "\n")
+            write(quiz.answer(text).text + "\n")
+    except (EOFError, KeyboardInterrupt):
+        write("\n(stopped)\n")
+    write("\n" + quiz.score() + "\n")
+    return quiz
