@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 
 from .engine import Value
+from .exercises import TOLERANCE, Exercise, Quiz
+from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
 from .files import argument, output_file
 from .stepper import write_stepper_html
@@ -142,6 +144,55 @@ def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> 
     args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
     write_stepper_html(root, args.output, title=title)
     print(f"wrote {args.output}: Prev / Next or the arrow keys step through the backward pass")
+
+
+def _answers_file(text: str) -> list[str]:
+    """The answers of --answers FILE: one a line; blank lines and # comments skipped (UTF-8, strict)."""
+    try:
+        with open(text, encoding="utf-8", errors="strict") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise argparse.ArgumentTypeError(f"cannot read the answers from {text!r}: {reason}") from None
+    return [answer for line in lines if (answer := line.split("#", 1)[0].strip())]
+
+
+def _tries(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+@command(
+    "quiz",
+    "your turn: predict each local derivative and gradient of the backward pass; the engine checks",
+    '  tinygrad-edu quiz "tanh(w*x + b)" w=-3 x=2 b=6.88\n'
+    '  tinygrad-edu quiz "x*x + 2*x" x=3 --only grads --answers answers.txt',
+    option("--answers", type=_answers_file, metavar="FILE",
+           help="read the answers from FILE, one a line (# starts a comment), instead of the terminal"),
+    option("--only", choices=("local", "grads"),
+           help="ask only the local derivatives, or only the gradients ∂L/∂node"),
+    option("--tries", type=_tries, default=3, metavar="N",
+           help="answers per question before its answer is shown (default 3)"),
+)
+def quiz(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
+    exercise = Exercise(root)
+    questions = exercise.questions(only=args.only)
+    L = node_names(root)[root]
+    at = ", ".join(f"{name} = {leaf.data:g}" for name, leaf in leaves.items())
+    names = ", ".join(exercise.variables)
+    tries = f"{args.tries} {'try' if args.tries == 1 else 'tries'} each"
+    intro = (f"{L} = {args.expression} = {number(root.data)}" + (f" at {at}" if at else "") + "\n"
+             f"{len(questions)} questions, in the order backward() works. Answer with a number (within "
+             f"{TOLERANCE:g}) or a formula in {names}; {tries}."
+             + ("" if args.answers is not None else " Ctrl-D stops."))
+    if args.answers is None and sys.stdin.isatty():
+        try:
+            import readline  # noqa: F401  (line editing and history for input())
+        except ImportError:
+            pass
+    run_quiz(Quiz(questions, tries=args.tries), None if args.answers is None else iter(args.answers),
+             intro=intro)
 
 
 def build_parser() -> argparse.ArgumentParser:
