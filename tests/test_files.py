@@ -6,7 +6,10 @@ CI runs as root, whom permission bits do not stop: unwritable places here are im
 
 import argparse
 import os
+import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,3 +182,37 @@ def test_argument_makes_a_usage_error(tmp_path, capsys):
     errors = [line for line in err.splitlines() if "error" in line]
     assert len(errors) == 1 and errors[0].startswith("prog: error: argument --dir: cannot write /sys/x: ")
     assert "Traceback" not in err
+
+
+# -- python -m tinygrad_edu.files, and make docs ----------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_main_checks_every_file_and_exits_2_with_one_line(tmp_path, capsys):
+    assert files.main([str(tmp_path / "a.svg"), str(tmp_path / "new" / "b.png")], "make docs") == 0
+    with pytest.raises(SystemExit) as e:
+        files.main([str(tmp_path / "a.svg"), "/proc/x/b.png"], "make docs")
+    assert e.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert errors == ["make docs: error: argument FILE: cannot write /proc/x/b.png: "
+                      "cannot create a folder in /proc (No such file or directory)"]
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_docs_checks_its_outputs_before_any_work(tmp_path):
+    # make docs run where docs is a regular file: refused before the first picture is drawn
+    (tmp_path / "docs").write_text("not a folder")
+    for name in ("setup.cfg", "pyproject.toml"):
+        (tmp_path / name).write_text("")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / ".installed").write_text("")  # newer than the files above: no install
+    bin_ = f"BIN={Path(sys.executable).parent}"
+    done = subprocess.run(["make", "-s", "-f", str(ROOT / "Makefile"), "docs", bin_], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert errors == ["make docs: error: argument FILE: cannot write docs/neuron.svg: "
+                      "docs is a file, not a folder"], done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "docs").read_text() == "not a folder"

@@ -5,6 +5,7 @@ README. The REPL interface (next, back, graph, len, steps) and the command line 
 """
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -342,6 +343,25 @@ def test_python_m_demo_usage_error_names_the_program():
     assert done.returncode == 2
     assert done.stderr.startswith("usage: python -m demos.chain_rule [-h]")
     assert "unrecognized arguments: --bogus" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["moons", "chain_rule", "digits"])
+@pytest.mark.parametrize("where, words", [
+    ("/sys/x", "cannot write /sys/x: cannot create a folder in /sys"),
+    ("/proc/x/pictures", "cannot write /proc/x/pictures: cannot create a folder in /proc"),
+    ("notes.txt", "notes.txt is a file; a folder is wanted here"),
+    ("notes.txt/pictures", "cannot write notes.txt/pictures: notes.txt is a file, not a folder"),
+])
+def test_an_svg_dir_that_cannot_be_written_is_a_usage_error_before_any_step(tmp_path, name, where, words):
+    (tmp_path / "notes.txt").write_text("x")
+    done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--no-pause", "--svg-dir", where],
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""  # nothing ran: no title, no step, no training
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert errors[0].startswith(f"python -m demos.{name}: error: argument --svg-dir: {words}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 def test_python_m_demos_lists_every_demo():

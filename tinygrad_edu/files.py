@@ -150,3 +150,12 @@ def argument(check: Callable[..., Path], **options) -> Callable[[str], Path]:
 
     convert.__name__ = check.__name__  # argparse names the type in some messages
     return convert
+
+
+def main(argv: list[str], prog: str) -> int:
+    """Check every output of a recipe before its first step (``make docs`` runs this through
+    ``python -c``); one that cannot be written is a usage error (one line, exit 2) naming ``prog``."""
+    parser = argparse.ArgumentParser(prog=prog, description="Check that each FILE can be written.")
+    parser.add_argument("files", nargs="+", type=argument(output_file), metavar="FILE")
+    parser.parse_args(argv)
+    return 0

@@ -8,9 +8,12 @@ drawn (as a picture with matplotlib, from the `demos` extra, and --svg-dir; as c
 
 from __future__ import annotations
 
+import io
+
 from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import no_grad
 from tinygrad_edu.datasets import make_moons
+from tinygrad_edu.files import write_atomic
 from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD
@@ -156,10 +159,10 @@ class Moons(Tour):
                        label=f"y = {label:+d}")
         ax.set_title(f"{self.model!r}: training accuracy {self.accuracy:.0%}")
         ax.legend(loc="upper right")
-        self.svg_dir.mkdir(parents=True, exist_ok=True)
-        path = self.svg_dir / "moons-boundary.svg"
-        fig.savefig(path, bbox_inches="tight")
+        svg = io.BytesIO()
+        fig.savefig(svg, format="svg", bbox_inches="tight")
         plt.close(fig)
+        path = write_atomic(self.svg_dir / "moons-boundary.svg", svg.getvalue(), parents=True)
         self.pictures.append(path)
         self.say(f"Picture of the decision boundary: {path}")
         return path

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu import Value
+from tinygrad_edu.files import argument, output_dir
 
 __all__ = ["Check", "Step", "Tour", "main", "step"]
 
@@ -321,7 +322,8 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None) -> i
         epilog="Waits for Enter between steps only when standard input is a terminal.",
     )
     parser.add_argument("--no-pause", action="store_true", help="never wait for Enter between steps")
-    parser.add_argument("--svg-dir", type=Path, metavar="DIR", help="write each step's graph there as SVG")
+    parser.add_argument("--svg-dir", type=argument(output_dir), metavar="DIR",  # checked before any step
+                        help="write each step's graph there as SVG")
     parser.add_argument("--seed", type=int, help="seed for the random numbers (the demo's default otherwise)")
     args = parser.parse_args(argv)
     tour = make_tour() if args.seed is None else make_tour(seed=args.seed)
