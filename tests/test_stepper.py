@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tinygrad_edu import Value
-from tinygrad_edu.stepper import CHROMIUM, backward_frames, offline_page, write_stepper_html
+from tinygrad_edu.expr import parse
+from tinygrad_edu.stepper import CHROMIUM, _frames, backward_frames, offline_page, write_stepper_html
 from tinygrad_edu.trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
 from tinygrad_edu.viz import HIGHLIGHT
 
@@ -47,6 +48,7 @@ def test_one_frame_before_the_backward_pass_and_one_per_step():
 def test_grads_appear_as_they_are_computed():
     L, (w, x, b) = neuron()
     frames = backward_frames(L)
+    L.backward()  # only now are the grads filled in: the frames computed their own
     assert not re.search(r"grad -?\d", frames[0].source)  # forward values only
     assert "data 0.2500 | grad  }" in frames[1].source  # b has no grad yet
     # after step 1 only ∂L/∂v3 = 3 (v3 = tanh(...), drawn first) and ∂L/∂L = 1 are known
@@ -56,12 +58,26 @@ def test_grads_appear_as_they_are_computed():
     assert (w.grad, x.grad, b.grad) != (0.0, 0.0, 0.0)
 
 
-def test_frames_run_the_backward_pass():
+def test_frames_are_pure_and_show_the_true_gradients_after_backward():
     L, (w, x, b) = neuron()
-    M, (w2, x2, b2) = neuron()
-    backward_frames(L)
-    M.backward()
-    assert (w.grad, x.grad, b.grad) == (w2.grad, x2.grad, b2.grad)
+    fresh = [frame.source for frame in backward_frames(L)]
+    assert (w.grad, x.grad, b.grad, L.grad) == (0.0, 0.0, 0.0, 0.0)  # no grad changed
+    L.backward()
+    L.backward()  # leaves accumulate: w.grad is twice ∂L/∂w now
+    before = [node.grad for node in node_names(L)]
+    assert [frame.source for frame in backward_frames(L)] == fresh  # the same pictures
+    assert [node.grad for node in node_names(L)] == before
+
+
+def test_the_issue_neuron_after_backward():
+    # L = tanh(w·x + b), w = -3, x = 2, b = 6.88, backward() first (the README's order):
+    # ∂L/∂w = x·(1 − tanh²(0.88)) = 1.0019 (2.0039 would be two backward passes summed)
+    L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
+    L.backward()
+    frames = _frames(L, captions=False)
+    (w,) = [leaf for leaf in leaves(L) if leaf.label == "w"]
+    assert f"{frames[-1].grads[w]:.4f}" == "1.0019" and w.grad == frames[-1].grads[w]
+    assert frames[3].equation == "∂L/∂b += ∂(w*x + b)/∂b · ∂L/∂(w*x + b) = 1.0000 × 0.5010 = 0.5010"
 
 
 def test_frames_need_a_value():
@@ -116,8 +132,11 @@ def state(page):
 def test_the_page_steps_through_the_backward_pass(browser, tmp_path):
     page, blocked, requests = browser
     L, (w, x, b) = neuron()
+    L.backward()
+    L.backward()  # grads hold sums now; the page shows ∂L/∂node all the same
     path = write_stepper_html(L, tmp_path / "backprop.html")
-    M, _ = neuron()
+    M, (w, x, b) = neuron()
+    M.backward()  # the true gradients, once
     names = node_names(M)
     equations = [step_equation(step, names, M) for step in shown_steps(trace_backward(M))]
 
@@ -141,7 +160,7 @@ def test_the_page_steps_through_the_backward_pass(browser, tmp_path):
     page.keyboard.press("End")
     last = state(page)
     assert last["counter"] == "Step 6 / 6 — done" and last["equation"] == equations[-1]
-    assert last["grads"] == [number(leaf.grad) for leaf in leaves(L)] == [number(w.grad), number(x.grad),
+    assert last["grads"] == [number(leaf.grad) for leaf in leaves(M)] == [number(w.grad), number(x.grad),
                                                                          number(b.grad)]
     svg_text = page.inner_text(".frame:not([hidden])")
     for leaf in (w, x, b):

@@ -10,12 +10,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
 from tinygrad_edu.engine import topological_order
-from tinygrad_edu.trace import BackwardStep, explain, forward_order, leaves, node_names, trace_backward
+from tinygrad_edu.expr import parse
+from tinygrad_edu.gradcheck import numerical_grad
+from tinygrad_edu.trace import (
+    BackwardStep,
+    explain,
+    forward_order,
+    gradients,
+    leaves,
+    node_names,
+    trace_backward,
+)
 
 
 def small_graph():
@@ -27,7 +37,7 @@ def small_graph():
 # Written by hand from the math, not copied from the output:
 #   v1 = w·x = 6,  v2 = v1 + b = 5,  L = v2·w = 10
 #   ∂L/∂v2 = w = 2,  ∂L/∂w (direct) = v2 = 5,  ∂v2/∂v1 = ∂v2/∂b = 1,  ∂v1/∂w = x = 3,  ∂v1/∂x = w = 2
-#   so ∂L/∂w = 5 + 3·2 = 11,  ∂L/∂x = 2·2 = 4,  ∂L/∂b = 1·2 = 2;  with α = 0.1: w 0.9, x 2.6, b -1.2
+#   so ∂L/∂w = 5 + 3·2 = 11,  ∂L/∂x = 2·2 = 4,  ∂L/∂b = 1·2 = 2;  with α = 0.1: w 0.9, b -1.2
 EXPECTED_TEXT = """\
 Backward pass, one chain-rule step per line:
   ∂L/∂L = 1.0000
@@ -43,16 +53,15 @@ Gradients of the leaves:
   ∂L/∂x = 4.0000
   ∂L/∂b = 2.0000
 
-Gradient descent with learning rate α = 0.1:
+Gradient descent with learning rate α = 0.1, parameters w, b:
   w ← w − α·∂L/∂w = 2.0000 − 0.1 × 11.0000 = 0.9000
-  x ← x − α·∂L/∂x = 3.0000 − 0.1 × 4.0000 = 2.6000
   b ← b − α·∂L/∂b = -1.0000 − 0.1 × 2.0000 = -1.2000
 """
 
 
 def test_explain_text_is_the_hand_derivation():
-    L, _ = small_graph()
-    assert explain(L, lr=0.1) == EXPECTED_TEXT
+    L, (w, x, b) = small_graph()
+    assert explain(L, lr=0.1, params=[w, b]) == EXPECTED_TEXT
 
 
 def test_explain_without_lr_has_no_update_section():
@@ -74,6 +83,28 @@ def test_explain_latex_is_one_aligned_row_per_line():
     assert sum(line.endswith(r"\\") or line.endswith("-1.2000") for line in lines) == 7 + 3 + 3
 
 
+def test_latex_writes_products_with_cdot_and_powers_as_superscripts():
+    L = parse("(w*x - y)**2", w=0.5, x=2, y=3)
+    latex = explain(L, style="latex")
+    assert "*" not in latex.replace("align*", "")
+    assert (r"\frac{\partial L}{\partial (w \cdot x - y)} &\mathrel{+}= "
+            r"\frac{\partial ((w \cdot x - y)^{2})}{\partial (w \cdot x - y)}") in latex
+    assert r"\frac{\partial (w \cdot x)}{\partial w}" in latex
+
+
+@pytest.mark.parametrize(("name", "latex"), [
+    ("w", "w"), ("v1", r"\mathrm{v1}"), ("w1[0,2]", r"\mathrm{w1[0,2]}"), ("x_1", r"\mathrm{x\_1}"),
+    ("v2*w", r"(\mathrm{v2} \cdot w)"), ("x**2", "(x^{2})"), ("x ** -1", "(x^{-1})"),
+    ("a**b**c", "(a^{b^{c}})"), ("x**(a+1)*y", r"(x^{(a + 1)} \cdot y)"), ("2**x", "(2^{x})"),
+    ("tanh(v3)", r"\tanh(\mathrm{v3})"), ("relu(x)**2", r"(\operatorname{relu}(x)^{2})"),
+    ("exp(x**2)", r"\exp(x^{2})"), ("-v1", r"(-\mathrm{v1})"), ("x**", "(x^{})"),
+])
+def test_latex_names(name, latex):
+    from tinygrad_edu.trace import _latex_name
+
+    assert _latex_name(name) == latex
+
+
 def test_explain_markdown_is_a_list_of_math_items():
     L, _ = small_graph()
     items = [line for line in explain(L, style="markdown").splitlines() if line.startswith("- ")]
@@ -82,13 +113,71 @@ def test_explain_markdown_is_a_list_of_math_items():
     assert items[-1] == r"- $\frac{\partial L}{\partial b} = 2.0000$"
 
 
-def test_explain_is_the_backward_pass_and_leaves_accumulate():
+def test_explain_is_pure_the_same_text_every_time_whatever_the_grads_hold():
     L, (w, x, b) = small_graph()
-    explain(L)
-    assert (w.grad, x.grad, b.grad) == (11.0, 4.0, 2.0)
-    second = explain(L)  # like backward(): leaves accumulate, and the derivation shows the sums
+    first = explain(L, lr=0.1, params=[w, b])
+    assert all(node.grad == 0.0 for node in forward_order(L))  # it changed no grad
+    assert explain(L, lr=0.1, params=[w, b]) == first == EXPECTED_TEXT
+    L.backward()
+    L.backward()  # leaves accumulate: w.grad is now 22, but ∂L/∂w is still 11
     assert (w.grad, x.grad, b.grad) == (22.0, 8.0, 4.0)
-    assert "∂L/∂x += ∂v1/∂x · ∂L/∂v1 = 2.0000 × 2.0000 = 4.0000 → ∂L/∂x = 8.0000" in second
+    assert explain(L, lr=0.1, params=["w", "b"]) == EXPECTED_TEXT
+    assert (w.grad, x.grad, b.grad) == (22.0, 8.0, 4.0)
+
+
+def test_the_issue_neuron_after_backward_shows_the_true_gradient():
+    # L = tanh(w·x + b), w = -3, x = 2, b = 6.88: ∂L/∂w = x·(1 − tanh²(0.88)) = 1.0019, not 2.0039
+    L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
+    L.backward()
+    dw = 2 * (1 - math.tanh(0.88) ** 2)
+    text = explain(L)
+    assert f"  ∂L/∂w = {dw:.4f}\n" in text and f"{dw:.4f}" == "1.0019"
+    assert "  ∂L/∂b += ∂(w*x + b)/∂b · ∂L/∂(w*x + b) = 1.0000 × 0.5010 = 0.5010\n" in text
+    assert "→" not in text  # no parent has two users here: no running sum anywhere
+    (w,) = [leaf for leaf in leaves(L) if leaf.label == "w"]
+    assert gradients(L)[w] == pytest.approx(dw, rel=1e-12) and w.grad == gradients(L)[w]
+
+
+def test_gradients_is_every_partial_derivative_and_changes_no_grad():
+    L, (w, x, b) = small_graph()
+    w.grad, x.grad = 100.0, -7.0  # whatever was there
+    grads = gradients(L)
+    v2 = L.parents[0]
+    assert (grads[L], grads[v2], grads[w], grads[x], grads[b]) == (1.0, 2.0, 11.0, 4.0, 2.0)
+    assert set(grads) == set(forward_order(L))
+    assert (w.grad, x.grad, b.grad, L.grad, v2.grad) == (100.0, -7.0, 0.0, 0.0, 0.0)
+    assert gradients(L, 2.0)[w] == 22.0
+    assert gradients(w) == {w: 1.0}
+
+
+def test_params_choose_which_leaves_get_an_update_line():
+    L = parse("(w*x - y)**2", w=0.5, x=2, y=3)
+    text = explain(L, lr=0.1, params=["w"])
+    assert "Gradient descent with learning rate α = 0.1, parameters w:\n" in text
+    assert "  w ← w − α·∂L/∂w = 0.5000 − 0.1 × -8.0000 = 1.3000\n" in text
+    assert "x ←" not in text and "y ←" not in text
+    w = next(leaf for leaf in leaves(L) if leaf.label == "w")
+    y = next(leaf for leaf in leaves(L) if leaf.label == "y")
+    assert explain(L, lr=0.1, params=[y, w]).count("←") == 2  # Values too, in reading order
+    assert explain(L, lr=0.1, params=[y, w]).index("w ←") < explain(L, lr=0.1, params=[y, w]).index("y ←")
+    assert explain(L, lr=0.1, params="w") == text
+    everything = explain(L, lr=0.1)
+    assert "every leaf treated as a parameter (none were named):" in everything and everything.count("←") == 3
+    latex = explain(L, lr=0.1, params=["w"], style="latex")
+    assert r"\intertext{Gradient descent with learning rate $\alpha$ = 0.1, parameters $w$:}" in latex
+
+
+@pytest.mark.parametrize(("params", "lr", "error", "message"), [
+    (["z"], 0.1, ValueError, "the parameter 'z' is not a leaf of the graph; its leaves are w, x, y"),
+    (["w*x"], 0.1, ValueError, "the parameter 'w\\*x' is not a leaf"),
+    ([], 0.1, ValueError, "params is empty; name at least one of the leaves w, x, y"),
+    (["w"], None, ValueError, "give a learning rate lr too"),
+    ([1.5], 0.1, TypeError, "params must be Values or names of leaves, got float: 1.5"),
+    ([Value(1.0, label="q")], 0.1, ValueError, "the parameter 'q' is not a leaf"),
+])
+def test_bad_params_are_a_clear_error(params, lr, error, message):
+    with pytest.raises(error, match=message):
+        explain(parse("(w*x - y)**2", w=0.5, x=2, y=3), lr=lr, params=params)
 
 
 def test_constants_are_traced_but_not_explained():
@@ -97,9 +186,9 @@ def test_constants_are_traced_but_not_explained():
     steps = trace_backward(L)
     assert [(node_names(L)[s.node], node_names(L)[s.parent]) for s in steps] == [
         ("L", "v1"), ("L", "1"), ("v1", "x"), ("v1", "2")]
-    text = explain(x * 2 + 1)  # a fresh graph: x's grad starts from where trace_backward left it
+    text = explain(L)
     assert "∂L/∂2" not in text and "∂L/∂1" not in text
-    assert "  ∂L/∂x += ∂v1/∂x · ∂L/∂v1 = 2.0000 × 1.0000 = 2.0000 → ∂L/∂x = 4.0000\n" in text
+    assert "  ∂L/∂x += ∂v1/∂x · ∂L/∂v1 = 2.0000 × 1.0000 = 2.0000\n" in text
     assert leaves(L) == [x]
 
 
@@ -114,11 +203,12 @@ def test_names_need_parentheses_and_tiny_numbers_stay_visible():
     assert "= 1.0000e-06" in explain(a * a)  # not 0.0000
 
 
-def test_a_leaf_root_has_no_steps_and_its_grad_grows():
+def test_a_leaf_root_has_no_steps_and_its_gradient_is_one():
     a = Value(5.0, label="a")
-    assert trace_backward(a) == [] and a.grad == 1.0
+    assert trace_backward(a) == [] and a.grad == 0.0
     assert explain(a) == "Backward pass, one chain-rule step per line:\n  ∂a/∂a = 1.0000\n\n" \
-        "Gradients of the leaves:\n  ∂a/∂a = 2.0000\n"
+        "Gradients of the leaves:\n  ∂a/∂a = 1.0000\n"
+    assert a.grad == 0.0
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
@@ -128,6 +218,8 @@ def test_a_leaf_root_has_no_steps_and_its_grad_grows():
     (lambda L: explain(L, lr="0.1"), TypeError, "explain(lr) must be a real number"),
     (lambda L: explain(3.0), TypeError, "explain(root): root must be a Value, got float"),
     (lambda L: trace_backward([L]), TypeError, "trace_backward(root): root must be a Value, got list"),
+    (lambda L: gradients(None), TypeError, "gradients(root): root must be a Value, got NoneType"),
+    (lambda L: gradients(L, "1"), TypeError, "gradients(gradient) must be a real number"),
 ])
 def test_bad_input_is_a_clear_error(call, error, message):
     L, _ = small_graph()
@@ -139,9 +231,10 @@ def test_step_records_fit_together():
     L, (w, x, b) = small_graph()
     steps = trace_backward(L)
     assert steps[0] == BackwardStep(L, L.parents[0], 2.0, 1.0, 2.0, 2.0)
+    grads = gradients(L)
     for step in steps:
         assert step.contribution == step.local_grad * step.upstream_grad
-        assert step.upstream_grad == step.node.grad  # the node's grad was complete when it was processed
+        assert step.upstream_grad == grads[step.node]  # complete when the node was processed
     assert [s.parent_grad_after for s in steps if s.parent is w] == [5.0, 11.0]
 
 
@@ -187,7 +280,7 @@ def test_step_records_match_pytorch():
         last = [s.parent_grad_after for s in steps if s.parent is node and not node.is_constant]
         if last:
             assert last[-1] == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-15)
-            assert node.grad == last[-1]
+            assert gradients(L)[node] == last[-1] and node.grad == 0.0
 
 
 # -- against backward() on random graphs -------------------------------------------------------
@@ -235,15 +328,17 @@ def same(x, y):
 
 @settings(max_examples=300, deadline=None)
 @given(random_graphs(), st.floats(-3, 3))
-def test_trace_backward_is_backward_on_random_graphs(graph, gradient):
+def test_trace_backward_is_backward_from_zero_and_changes_no_grad_on_random_graphs(graph, gradient):
     root, leaf_grads = graph
     order = topological_order(root)
     graph_leaves = [node for node in order if node.is_leaf]
-    start = {leaf: g for leaf, g in zip(graph_leaves, leaf_grads * len(graph_leaves))}
-    for leaf in graph_leaves:
-        leaf.grad = start.get(leaf, 0.0)  # leaves accumulate: start from something
+    start = {node: g for node, g in zip(order, leaf_grads * len(order))}
+    for node in order:
+        node.grad = start.get(node, 42.0)  # whatever earlier backward() runs left
     steps = trace_backward(root, gradient)
-    traced = {node: node.grad for node in order}
+    grads = gradients(root, gradient)
+    assert trace_backward(root, gradient) == steps  # the same every time
+    assert all(same(node.grad, start.get(node, 42.0)) for node in order)  # untouched
 
     log = []  # what backward() multiplies, in its order; the slots are private, this is a test
     for node in order:
@@ -252,13 +347,47 @@ def test_trace_backward_is_backward_on_random_graphs(graph, gradient):
             if node._b is not None:
                 node._db = Spy(node._db, log, node, node._b)
     for leaf in graph_leaves:
-        leaf.grad = start.get(leaf, 0.0)
+        leaf.grad = 0.0  # backward() from zero: leaves accumulate, intermediate grads are reset
     root.backward(gradient)
 
-    assert all(same(traced[node], node.grad) for node in order)
+    assert all(same(grads[node], node.grad) for node in order)
     assert len(log) == len(steps)
     for (node, parent, upstream), step in zip(log, steps):
         assert step.node is node and step.parent is parent and same(step.upstream_grad, upstream)
+    finals = {step.parent: step.parent_grad_after for step in steps}  # the last total is the gradient
+    assert all(same(total, grads[node]) for node, total in finals.items())
+
+
+def replay(root):
+    """A function that recomputes root from its leaves' current data, op by op (for numerical_grad)."""
+    ops = {"+": lambda *xs: sum(xs[1:], xs[0]), "-": lambda a, b: a - b, "neg": lambda a: -a,
+           "*": lambda *xs: math.prod(xs[1:], start=xs[0]),
+           "tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu}
+    order = forward_order(root)
+
+    def f():
+        values = {}
+        for node in order:
+            values[node] = node if node.is_leaf else ops[node.op](*(values[p] for p in node.parents))
+        return values[root]
+    return f
+
+
+@settings(max_examples=200, deadline=None)
+@given(random_graphs())
+def test_gradients_agree_with_central_differences_on_random_graphs(graph):
+    root, _ = graph
+    order = forward_order(root)
+    # relu has a kink at 0, where a central difference straddles two slopes
+    assume(all(abs(node.parents[0].data) > 1e-3 for node in order if node.op == "relu"))
+    graph_leaves = [node for node in order if node.is_leaf and not node.is_constant]
+    for leaf in graph_leaves:
+        leaf.grad = 3.0  # not read
+    grads = gradients(root)
+    numeric = numerical_grad(replay(root), graph_leaves)
+    for leaf, estimate in zip(graph_leaves, numeric):
+        assert grads[leaf] == pytest.approx(estimate, rel=1e-5, abs=1e-6)
+    assert all(leaf.grad == 3.0 for leaf in graph_leaves)
 
 
 # -- the command --------------------------------------------------------------------------------
@@ -310,3 +439,29 @@ def test_unlabelled_nodes_are_numbered_in_the_order_one_computes_them_by_hand():
     assert (names[first], names[second], names[L]) == ("v1", "v2", "L")
     assert [names[node] for node in forward_order(L)] == ["x1", "w1", "v1", "x2", "w2", "v2", "L"]
     assert leaves(L) == [x1, w1, x2, w2]
+
+
+def test_the_explain_command_updates_only_the_params():
+    done = run_command("explain", "(w*x - y)**2", "w=0.5", "x=2", "y=3", "--lr", "0.1", "--params", "w")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    g = lines.index("Gradient descent with learning rate α = 0.1, parameters w:")
+    assert lines[g + 1:] == ["  w ← w − α·∂L/∂w = 0.5000 − 0.1 × -8.0000 = 1.3000"]
+    both = run_command("explain", "(w*x - y)**2", "w=0.5", "x=2", "y=3", "--lr", "0.1", "--params", "y,w")
+    assert "parameters w, y:" in both.stdout and both.stdout.count("←") == 2
+    every = run_command("explain", "(w*x - y)**2", "w=0.5", "x=2", "y=3", "--lr", "0.1")
+    assert "every leaf treated as a parameter (none were named):" in every.stdout
+    assert "  y ← y − α·∂L/∂y = 3.0000 − 0.1 × 4.0000 = 2.6000" in every.stdout
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--params", "w"], "--params names the variables that --lr updates: give --lr too "
+                        "(like --lr 0.1 --params w)"),
+    (["--lr", "0.1", "--params", "w,q"], "--params q: not a variable given on the command line "
+                                         "(the variables are w, x, y)"),
+    (["--lr", "0.1", "--params", "w+x"], "expected variable names separated by commas (like w,b), got 'w+x'"),
+])
+def test_the_explain_command_params_usage_errors(options, message):
+    done = run_command("explain", "(w*x - y)**2", "w=0.5", "x=2", "y=3", *options)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].endswith(message)

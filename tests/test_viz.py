@@ -206,9 +206,11 @@ def test_draw_mlp_with_inputs_shows_the_forward_pass():
 def test_draw_mlp_with_a_loss_shows_every_weight_gradient():
     model = MLP(2, [3, 1], activation="tanh", seed=0)
     x = [1.0, -2.0]
-    loss = (model(x) - 1.0) ** 2  # draw_mlp runs backward() since it has not run
+    loss = (model(x) - 1.0) ** 2
     dot = draw_mlp(model, inputs=x, loss=loss)
     weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+    assert all(p.grad == 0.0 for p in model.parameters())  # it computed ∂L/∂w on the side
+    loss.backward()
     assert all(w.grad != 0.0 for w in weights)
     labels = [label for _, _, label, _, _ in EDGE.findall(dot.source)]
     assert labels == [f"{w.label} = {fmt(w.data)}\\n∂L/∂w = {fmt(w.grad)}" for w in weights]
@@ -220,13 +222,17 @@ def test_draw_mlp_with_a_loss_shows_every_weight_gradient():
     assert f"∂L/∂w = {fmt(weights[0].grad)}" in texts
 
 
-def test_draw_mlp_leaves_grads_alone_when_backward_already_ran():
+def test_draw_mlp_shows_this_loss_gradients_whatever_the_grads_hold():
     model = MLP(2, [1], seed=3)
     loss = model([0.5, 0.25]) * 3.0
     loss.backward()
+    loss.backward()  # accumulated: the grads hold 2·∂L/∂p
     before = [p.grad for p in model.parameters()]
-    draw_mlp(model, loss=loss)
-    assert [p.grad for p in model.parameters()] == before == [1.5, 0.75, 3.0]
+    source = draw_mlp(model, loss=loss).source
+    assert [p.grad for p in model.parameters()] == before == [3.0, 1.5, 6.0]
+    assert "∂L/∂w = 1.500" in source and "∂L/∂w = 0.7500" in source and "∂L/∂b = 3.000" in source
+    other = MLP(2, [1], seed=3)  # a loss that does not use a weight: ∂L/∂w = 0
+    assert "∂L/∂w = 0.000" in draw_mlp(other, loss=other.parameters()[0] * 2.0).source
 
 
 def test_draw_mlp_checks_the_number_of_inputs():

@@ -25,7 +25,7 @@ from .viz import FORMATS, GraphvizNotFoundError, render
 __all__ = ["main", "command", "option"]
 
 PROG = "tinygrad-edu"
-_COMMANDS: list[tuple[str, str, str, tuple, Callable]] = []
+_COMMANDS: list[tuple[str, str, str, tuple, Callable, Callable | None]] = []
 
 
 def option(*flags: str, **settings) -> tuple:
@@ -33,14 +33,16 @@ def option(*flags: str, **settings) -> tuple:
     return flags, settings
 
 
-def command(name: str, summary: str, examples: str, *options: tuple):
+def command(name: str, summary: str, examples: str, *options: tuple,
+            check: Callable[[argparse.Namespace], str | None] | None = None):
     """Register ``run(root, leaves, args)`` as the subcommand ``name``.
 
     Every subcommand takes ``EXPR [NAME=VALUE ...]``; ``root`` is the parsed expression and
-    ``leaves`` maps each variable name to its leaf Value, in the order given.
+    ``leaves`` maps each variable name to its leaf Value, in the order given. ``check(args)``, run
+    before any work, returns a usage error's message (exit 2) or None.
     """
     def register(run: Callable[[Value, dict[str, Value], argparse.Namespace], None]) -> Callable:
-        _COMMANDS.append((name, summary, examples, options, run))
+        _COMMANDS.append((name, summary, examples, options, run, check))
         return run
     return register
 
@@ -115,17 +117,45 @@ def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> No
         print("(no picture written: add -o graph.svg, or -o graph.dot, which needs no Graphviz)")
 
 
+def _names(text: str) -> list[str]:
+    """w,b → ["w", "b"]"""
+    names = [name.strip() for name in text.split(",")]
+    if not all(name.isidentifier() for name in names):
+        raise argparse.ArgumentTypeError(f"expected variable names separated by commas (like w,b), "
+                                         f"got {text!r}")
+    return names
+
+
+def _check_params(args: argparse.Namespace) -> str | None:
+    """--params names variables of the command line, and needs --lr."""
+    if args.params is None:
+        return None
+    if args.lr is None:
+        return "--params names the variables that --lr updates: give --lr too (like --lr 0.1 --params w)"
+    given = [name for name, _ in args.variables]
+    unknown = [name for name in args.params if name not in given]
+    if unknown:
+        return (f"--params {', '.join(unknown)}: not a variable given on the command line "
+                f"(the variables are {', '.join(given) or 'none'})")
+    return None
+
+
 @command(
     "explain",
     "run the backward pass and print it one chain-rule step per line, then every gradient",
-    '  tinygrad-edu explain "tanh(w*x + b)" w=-3 x=2 b=6.88 --lr 0.1\n'
+    '  tinygrad-edu explain "(w*x - y)**2" w=0.5 x=2 y=3 --lr 0.1 --params w\n'
     '  tinygrad-edu explain "(w*x - y)**2" w=0.5 x=2 y=3 --style latex > backprop.tex',
     option("--style", choices=("text", "markdown", "latex"), default="text",
            help="text for the terminal (default), markdown for a notebook, latex for slides"),
     option("--lr", type=float, metavar="ALPHA", help="also show each update w ← w − α·∂L/∂w"),
+    option("--params", type=_names, action="extend", metavar="NAMES",
+           help="the variables --lr updates, comma-separated (w,b); the inputs and targets are not "
+                "updated. Without it every variable is, and the output says so"),
+    check=_check_params,
 )
 def explain_command(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
-    derivation = explain(root, style=args.style, lr=args.lr)
+    params = None if args.params is None else [leaves[name] for name in args.params]
+    derivation = explain(root, style=args.style, lr=args.lr, params=params)
     if args.style == "text":
         print(f"{node_names(root)[root]} = {args.expression} = {number(root.data)}\n")
     print(derivation, end="")
@@ -199,13 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="See backpropagation: an expression's values, gradients and graph, from the shell.",
-        epilog="examples:\n" + "\n".join(examples for _, _, examples, _, _ in _COMMANDS)
+        epilog="examples:\n" + "\n".join(examples for _, _, examples, *_ in _COMMANDS)
         + f"\n\nrun '{PROG} COMMAND --help' for the options of a command; an expression starting "
         "with '-' goes in parentheses, \"(-x)\", or after '--'",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     subcommands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
-    for name, summary, examples, options, run in _COMMANDS:
+    for name, summary, examples, options, run, check in _COMMANDS:
         sub = subcommands.add_parser(name, help=summary, description=summary, epilog="examples:\n" + examples,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("expression", metavar="EXPR",
@@ -214,13 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the value of each variable in EXPR")
         for flags, settings in options:
             sub.add_argument(*flags, **settings)
-        sub.set_defaults(run=run)
+        sub.set_defaults(run=run, check=check, usage=sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 bad expression or value, 2 usage)."""
     args = build_parser().parse_args(argv)
+    problem = args.check(args) if args.check else None
+    if problem:
+        args.usage.error(problem)  # exits with 2
     try:
         root, leaves = _expression(args)
         args.run(root, leaves, args)

@@ -3,7 +3,9 @@
 ``backward_frames(root)`` draws the graph once before the backward pass (forward values, every
 grad blank) and once after each step of ``trace.trace_backward``: the node being processed and the
 edge carrying its gradient are red, grads not computed yet are blank, the step's equation is the
-caption. ``write_stepper_html(root, path)`` puts those pictures in one self-contained HTML page
+caption. Like ``trace_backward`` both are pure: they show ∂root/∂node from zero and leave every
+``.grad`` as it was, so the pictures are the same however often ``backward()`` ran before.
+``write_stepper_html(root, path)`` puts those pictures in one self-contained HTML page
 (SVG inline, no script or font from the network) with Prev / Next buttons and the arrow keys.
 
 ``python -m tinygrad_edu.stepper --screenshot docs/stepper.png`` photographs the page of a neuron
@@ -38,7 +40,7 @@ class _Frame:
 
 
 def _frames(root: Value, captions: bool) -> list[_Frame]:
-    """The backward pass as frames (it runs it: grads end as ``backward()`` leaves them)."""
+    """The backward pass as frames, from the steps' own numbers (no .grad is read or changed)."""
     from . import viz  # viz imports trace; importing it here keeps the modules free of cycles
 
     if not isinstance(root, Value):
@@ -70,7 +72,7 @@ def backward_frames(root: Value) -> list:
     Frame 0 shows the forward values with every grad blank; frame k highlights the node whose
     gradient flows back in step k and the edge it flows along, shows the grads known so far, and
     has the step's equation as its caption. Steps into constants are left out, as in ``explain``.
-    Like ``backward()`` it runs the backward pass (leaves accumulate).
+    Pure: every grad shown is ∂root/∂node from zero; no ``.grad`` changes.
     """
     return [frame.graph for frame in _frames(root, captions=True)]
 
@@ -89,7 +91,7 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None) 
     ``backward_frames``; the page shows the step counter, the step's equation, the whole
     derivation with the current line marked, and the leaves' gradients so far (final on the
     last step). Nothing is fetched from the network: a teacher can put it on a website, a learner
-    can open it with a double click. Runs the backward pass, as ``backward_frames`` does.
+    can open it with a double click. Pure, as ``backward_frames`` is: no ``.grad`` changes.
     """
     from . import viz
 

@@ -5,22 +5,25 @@
     ∂L/∂parent += ∂node/∂parent · ∂L/∂node
                   (local grad)    (upstream grad)
 
-``trace_backward(root)`` does exactly what ``root.backward()`` does and also writes each of these
-steps down as a ``BackwardStep``; ``explain(root)`` turns the steps into the derivation a teacher
-writes on the board. ``node_names`` gives the nodes the short names that pictures use too.
+``gradients(root)`` applies the same rule on the side, into a dict, and returns ∂root/∂node for
+every node; ``trace_backward(root)`` also writes each step down as a ``BackwardStep``, and
+``explain(root)`` turns the steps into the derivation a teacher writes on the board. All three are
+pure: they start from zero for this root and leave every ``.grad`` as they found it, so they show
+the same numbers on every call, whatever ``backward()`` did before. ``node_names`` gives the nodes
+the short names that pictures use too.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .engine import Value, _as_float, topological_order
 
-__all__ = ["BackwardStep", "trace_backward", "explain", "step_equation", "node_names", "forward_order",
-           "leaves"]
+__all__ = ["BackwardStep", "gradients", "trace_backward", "explain", "step_equation", "node_names",
+           "forward_order", "leaves"]
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -74,14 +77,15 @@ def leaves(root: Value) -> list[Value]:
 
 @dataclass(frozen=True)
 class BackwardStep:
-    """One chain-rule step:  parent.grad += local_grad · upstream_grad.
+    """One chain-rule step:  ∂L/∂parent += local_grad · upstream_grad.
 
-    ``node``               the node being processed (its grad is complete)
+    ``node``               the node being processed (its gradient is complete)
     ``parent``             one of its inputs, receiving gradient
     ``local_grad``         ∂node/∂parent, computed in the forward pass
     ``upstream_grad``      ∂L/∂node
     ``contribution``       local_grad · upstream_grad
-    ``parent_grad_after``  parent.grad after this step (a sum when the parent has several users)
+    ``parent_grad_after``  ∂L/∂parent summed so far, this step included (the final ∂L/∂parent once
+                           every user of parent has passed its share: a sum when it has several)
     """
 
     node: Value
@@ -98,31 +102,49 @@ def _check_root(root: object, function: str) -> Value:
     return root
 
 
-def trace_backward(root: Value, gradient: float = 1.0) -> list[BackwardStep]:
-    """Run ``root.backward(gradient)`` and return its chain-rule steps, in the order it applies them.
+def _chain_rule(root: Value, gradient: float, steps: list[BackwardStep] | None) -> dict[Value, float]:
+    """∂root/∂node for every node (times gradient), from zero, into a dict: no .grad is read or
+    written. Appends each step to ``steps`` when given. The one chain-rule loop of this module.
 
-    Afterwards every grad is what ``backward()`` leaves: intermediate grads start from 0, leaves
-    (constants included) accumulate. ``backward()`` itself is untouched, so it pays nothing for
-    this; ``topological_order`` is the order ``backward()`` walks (deepest level first), and within
-    a node the first input comes first. A leaf root has no steps (its grad just grows by gradient).
+    The order is ``backward()``'s (``topological_order``: a node after all its users), so a node's
+    gradient is complete when its turn comes; within a node its inputs come in order.
     """
-    _check_root(root, "trace_backward")
-    gradient = _as_float(gradient, "trace_backward(gradient)")
-    if root.is_leaf:
-        root.grad += gradient
-        return []
-    order = topological_order(root)
-    for node in order:
-        if not node.is_leaf:
-            node.grad = 0.0  # backward() resets an op's grad before the first contribution
-    root.grad = gradient
-    steps = []
-    for node in order:
-        upstream = node.grad  # complete: every user of node came earlier in the order
+    grads = {root: gradient}
+    for node in topological_order(root):
+        upstream = grads[node]  # complete: every user of node came earlier in the order
         for parent, local in zip(node.parents, node.local_grads):
             contribution = local * upstream
-            parent.grad += contribution
-            steps.append(BackwardStep(node, parent, local, upstream, contribution, parent.grad))
+            total = grads.get(parent, 0.0) + contribution
+            grads[parent] = total
+            if steps is not None:
+                steps.append(BackwardStep(node, parent, local, upstream, contribution, total))
+    return grads
+
+
+def gradients(root: Value, gradient: float = 1.0) -> dict[Value, float]:
+    """∂root/∂node for every node of root's graph (constants and root itself included), as
+    ``root.backward(gradient)`` on fresh grads would leave them in ``node.grad``.
+
+    Pure: computed from zero on the side, whatever the grads hold; every ``.grad`` is left as it
+    was. A picture or a derivation of *this* root shows these numbers, not ``.grad``, which sums
+    every ``backward()`` run so far.
+    """
+    _check_root(root, "gradients")
+    return _chain_rule(root, _as_float(gradient, "gradients(gradient)"), None)
+
+
+def trace_backward(root: Value, gradient: float = 1.0) -> list[BackwardStep]:
+    """The chain-rule steps of ``root.backward(gradient)``, in the order it applies them, with
+    their numbers: ∂root/∂node from zero, as ``gradients(root)`` gives them.
+
+    Pure: no ``.grad`` is read or changed, so the steps are the same on every call (call
+    ``backward()`` when the grads should be filled in). ``topological_order`` is the order
+    ``backward()`` walks (deepest level first); within a node the first input comes first. A leaf
+    root has no steps.
+    """
+    _check_root(root, "trace_backward")
+    steps: list[BackwardStep] = []
+    _chain_rule(root, _as_float(gradient, "trace_backward(gradient)"), steps)
     return steps
 
 
@@ -164,11 +186,44 @@ def operand(name: str) -> str:
 _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}
 
 
+# a name's pieces: **, an identifier (w1[0,2] too), a number, a space, any other character
+_LATEX_TOKEN = re.compile(r"\*\*|[^\W\d][\w.]*(?:\[[\w,]*\])?|\d[\d.]*(?:e[-+]?\d+)?|\s+|.")
+_LATEX_CALLS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh"}  # LaTeX's own; others \operatorname
+
+
 def _latex_name(name: str) -> str:
-    escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in name)
-    if len(name) == 1:
-        return escaped
-    return rf"\mathrm{{{escaped}}}" if _is_simple(name) else rf"(\mathrm{{{escaped}}})"
+    r"""A name as LaTeX math: ``w*x`` → ``w \cdot x``, ``(w*x - y)**2`` → ``(w \cdot x - y)^{2}``,
+    names of several letters upright (``\mathrm{v1}``), in parentheses where ``operand`` puts them."""
+    tokens = [t for t in _LATEX_TOKEN.findall(name) if not t.isspace()]
+    out: list[str] = []
+    depth = 0  # parentheses open
+    exponents: list[int] = []  # the depth at which each open superscript started
+    for k, token in enumerate(tokens):
+        after = tokens[k + 1] if k + 1 < len(tokens) else ""
+        if token == "**":
+            out.append("^{")
+            exponents.append(depth)
+            continue
+        if token[0].isalpha() or token[0] == "_":
+            escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in token)
+            if after == "(":
+                out.append(_LATEX_CALLS.get(token, rf"\operatorname{{{escaped}}}"))
+            else:
+                out.append(escaped if len(token) == 1 else rf"\mathrm{{{escaped}}}")
+        elif token == "*":
+            out.append(r" \cdot ")
+        elif token in "+-" and k and (tokens[k - 1][0].isalnum() or tokens[k - 1][-1] in "_)]"):
+            out.append(f" {token} ")  # binary: spaced as in the text; unary (-x, x**-1) tight
+        else:
+            depth += (token == "(") - (token == ")")
+            out.append(_LATEX_SPECIAL.get(token, token))
+        ends_operand = (token[0].isalnum() or token[0] == "_" or token == ")") and after not in ("(", "**")
+        while ends_operand and exponents and exponents[-1] == depth:  # x**2 ends here: close ^{2}
+            out.append("}")
+            exponents.pop()
+    out += "}" * len(exponents)  # a label cut short, such as "x**"
+    latex = "".join(out)
+    return latex if _is_simple(name) else f"({latex})"
 
 
 _STYLES = {
@@ -180,21 +235,25 @@ _STYLES = {
 }
 
 
-def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
+def explain(root: Value, style: str = "text", lr: float | None = None,
+            params: Iterable[Value | str] | None = None) -> str:
     """The backward pass as a derivation, one chain-rule step per line, e.g.
 
         ∂L/∂w += ∂z/∂w · ∂L/∂z = 2.0000 × -0.5000 = -1.0000
 
-    then every leaf's final gradient and, with a learning rate ``lr``, the gradient-descent update
-    ``w ← w − α·∂L/∂w`` of every leaf (written down only: no data changes). Nodes are named by
-    ``node_names`` (labels, else L, v1, v2, ...); a step's running total is shown when a node
-    collects gradient from several users. Steps into constants are left out.
+    then every leaf's gradient ∂L/∂leaf and, with a learning rate ``lr``, the gradient-descent
+    update ``w ← w − α·∂L/∂w`` of each parameter (written down only: no data changes). ``params``
+    says which leaves are parameters (Values or their names, such as ``["w", "b"]``: the inputs and
+    targets of ``(w*x - y)**2`` are not updated); without it every leaf is, and the heading says
+    so. Nodes are named by ``node_names`` (labels, else L, v1, v2, ...); a step's running total is
+    shown when a node collects gradient from several users. Steps into constants are left out.
 
     ``style``: "text" (a terminal), "markdown" (a notebook cell; math in $...$) or "latex" (an
     ``align*`` environment for slides, needs amsmath).
 
-    This *is* the backward pass: like ``root.backward()``, it leaves every grad filled in (leaves
-    accumulate, so ``zero_grad()`` first when reusing a graph).
+    Pure: the numbers are ∂root/∂node from zero (``trace_backward``), whatever the grads held; no
+    ``.grad`` changes, and the same graph always gives the same text. ``root.backward()`` fills
+    the grads in.
     """
     _check_root(root, "explain")
     if style not in ("text", "markdown", "latex"):
@@ -203,8 +262,9 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
         lr = _as_float(lr, "explain(lr)")
         if not (math.isfinite(lr) and lr > 0.0):
             raise ValueError(f"explain: the learning rate lr must be a positive number, got {lr!r}")
-    s = _STYLES["text" if style == "text" else "latex"]
     plain = node_names(root)
+    updated = _parameters(root, params, plain, lr)
+    s = _STYLES["text" if style == "text" else "latex"]
     names = {node: s.name(name) for node, name in plain.items()}
     L = names[root]
     root_op = s.name(_op_text(root, plain))
@@ -212,21 +272,57 @@ def explain(root: Value, style: str = "text", lr: float | None = None) -> str:
     def grad(node: Value) -> str:
         return s.d(L, names[node])
 
-    steps = trace_backward(root)
+    def math_text(text: str) -> str:  # math inside a heading
+        return text if style == "text" else f"${text}$"
+
+    steps: list[BackwardStep] = []
+    grads = _chain_rule(root, 1.0, steps)
     sections: list[tuple[str, list[tuple[str, str, str]]]] = []  # (heading, [(lhs, relation, rhs)])
     lines = [(grad(root), "=", number(1.0))]  # where every backward pass starts: ∂L/∂L = 1
     lines += [_step_row(step, names, root, root_op, s) for step in shown_steps(steps)]
     sections.append(("Backward pass, one chain-rule step per line:", lines))
     sections.append(("Gradients of the leaves:",
-                     [(grad(leaf), "=", number(leaf.grad)) for leaf in leaves(root)]))
+                     [(grad(leaf), "=", number(grads[leaf])) for leaf in leaves(root)]))
     if lr is not None:
-        alpha = s.alpha if style == "text" else f"${s.alpha}$"
         dot = s.dot.strip()  # α·∂L/∂w, tight
-        sections.append((f"Gradient descent with learning rate {alpha} = {lr:g}:", [
+        which = ("every leaf treated as a parameter (none were named)" if params is None else
+                 "parameters " + ", ".join(math_text(names[leaf]) for leaf in updated))
+        sections.append((f"Gradient descent with learning rate {math_text(s.alpha)} = {lr:g}, {which}:", [
             (names[leaf], "<-", f"{names[leaf]}{s.minus}{s.alpha}{dot}{grad(leaf)} = {number(leaf.data)}"
-             f"{s.minus}{lr:g}{s.times}{number(leaf.grad)} = {number(leaf.data - lr * leaf.grad)}")
-            for leaf in leaves(root)]))
+             f"{s.minus}{lr:g}{s.times}{number(grads[leaf])} = {number(leaf.data - lr * grads[leaf])}")
+            for leaf in updated]))
     return _layout(sections, style, s)
+
+
+def _parameters(root: Value, params: Iterable[Value | str] | None, names: dict[Value, str],
+                lr: float | None) -> list[Value]:
+    """The leaves explain updates, in reading order: those params names (Values or names), else all."""
+    graph_leaves = leaves(root)
+    if params is None:
+        return graph_leaves
+    if lr is None:
+        raise ValueError("explain: params says which leaves gradient descent updates; "
+                         "give a learning rate lr too")
+    if isinstance(params, (str, Value)):  # one parameter on its own
+        params = [params]
+    known = ", ".join(names[leaf] for leaf in graph_leaves) or "none"
+    chosen: set[Value] = set()
+    for param in params:
+        if isinstance(param, str):
+            found = [leaf for leaf in graph_leaves if names[leaf] == param]
+        elif isinstance(param, Value):
+            found = [param] if param in graph_leaves else []
+        else:
+            raise TypeError(f"explain: params must be Values or names of leaves, got {type(param).__name__}: "
+                            f"{param!r}")
+        if not found:
+            shown = param if isinstance(param, str) else names.get(param, param.label or repr(param))
+            raise ValueError(f"explain: the parameter {shown!r} is not a leaf of the graph; "
+                             f"its leaves are {known}")
+        chosen.update(found)
+    if not chosen:
+        raise ValueError(f"explain: params is empty; name at least one of the leaves {known}")
+    return [leaf for leaf in graph_leaves if leaf in chosen]
 
 
 def _op_text(node: Value, names: dict[Value, str]) -> str:

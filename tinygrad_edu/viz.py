@@ -18,7 +18,7 @@ import graphviz
 
 from .engine import Value
 from .files import write_atomic
-from .trace import forward_order, node_names, operand
+from .trace import forward_order, gradients, node_names, operand
 
 __all__ = ["draw_dot", "draw_mlp", "render", "repr_mimebundle", "GraphvizNotFoundError", "FORMATS"]
 
@@ -183,17 +183,18 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
 
     Each neuron shows its activation and bias; each edge its weight ``w``, blue when positive and
     red when negative, thicker the larger ``|w|``. With ``inputs`` the forward pass runs and each
-    neuron shows its output. With ``loss`` (whose ``backward()`` is run when it has not been) every
-    edge also shows ∂L/∂w and every neuron ∂L/∂b: the update is ``w ← w − α·∂L/∂w``.
+    neuron shows its output. With ``loss`` every edge also shows ∂L/∂w and every neuron ∂L/∂b of
+    this loss, computed from zero (``trace.gradients``: whatever the grads hold, and no ``.grad``
+    changes; 0 for a weight the loss does not use): the update is ``w ← w − α·∂L/∂w``.
     """
     layers = [layer.neurons for layer in model.layers]
     nin = len(layers[0][0].w)
     outputs = _forward(layers, inputs, nin) if inputs is not None else None
+    grads: dict[Value, float] = {}
     if loss is not None:
         if not isinstance(loss, Value):
             raise TypeError(f"draw_mlp: loss must be a Value, got {type(loss).__name__}")
-        if loss.grad == 0.0:  # backward() sets the root's grad to 1: it has not run yet
-            loss.backward()
+        grads = gradients(loss)  # .grad would show the sum of every backward() run so far
     biggest = max(abs(w.data) for neurons in layers for n in neurons for w in n.w) or 1.0
 
     dot = graphviz.Digraph(
@@ -216,7 +217,7 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
                 # n1[0] is the neuron whose bias nn labels b1[0] and whose weights w1[0,i]
                 lines = [f"n{l + 1}[{j}]  {n.activation}", f"b = {_num(n.b.data)}"]
                 if loss is not None:
-                    lines.append(f"∂L/∂b = {_num(n.b.grad)}")
+                    lines.append(f"∂L/∂b = {_num(grads.get(n.b, 0.0))}")
                 if outputs is not None:
                     lines.append(f"out = {_num(outputs[l][j])}")
                 column.node(ids[j], _text("\n".join(lines)), shape="ellipse")
@@ -224,7 +225,9 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
             for source, w in zip(previous, n.w):
                 colour = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
                 name = w.label or "w"
-                label = f"{name} = {_num(w.data)}" + (f"\n∂L/∂w = {_num(w.grad)}" if loss is not None else "")
+                label = f"{name} = {_num(w.data)}"
+                if loss is not None:
+                    label += f"\n∂L/∂w = {_num(grads.get(w, 0.0))}"
                 # decorate: a line from the label to its edge, so each number is clearly one edge's
                 dot.edge(source, ids[j], _text(label), color=colour, fontcolor=colour, decorate="true",
                          penwidth=f"{0.5 + 3.5 * abs(w.data) / biggest:.2f}")

@@ -13,7 +13,7 @@ from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import Value
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD
-from tinygrad_edu.trace import explain
+from tinygrad_edu.trace import explain, gradients
 
 
 class ChainRule(Tour):
@@ -74,17 +74,17 @@ class ChainRule(Tour):
     @step("The same backward pass, one chain-rule step per line")
     def derivation(self) -> None:
         leaves = [*self.W, self.b, *self.X]
-        before = [p.grad for p in leaves]
-        for p in leaves:  # leaves accumulate: start again from 0
-            p.grad = 0.0
-        text = explain(self.J)  # runs the backward pass, writing down every step
+        before = [p.grad for p in leaves]  # what J.backward() left in the previous step
+        text = explain(self.J)  # the backward pass on the side: it changes no .grad
         self.say("""
-            tinygrad_edu.trace.explain(J) runs the same backward pass and writes down each
+            tinygrad_edu.trace.explain(J) does the same backward pass on paper and writes down each
             multiplication (unlabelled intermediate nodes are called v1, v2, ... in the order the
-            forward pass made them):
+            forward pass made them). It computes its numbers itself and changes no .grad:
         """)
         self.say(text)
-        self.check("explain(J) leaves the same gradients as J.backward()", [p.grad for p in leaves], before)
+        derived = gradients(self.J)  # the numbers explain printed
+        self.check("explain(J) derives the gradients J.backward() left, and changes none",
+                   [*(derived[p] for p in leaves), *(p.grad for p in leaves)], before * 2)
 
     @step("Link by link: sigmoid and log loss collapse to Z − t")
     def collapse(self) -> None:
