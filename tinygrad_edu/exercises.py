@@ -32,7 +32,7 @@ from keyword import iskeyword
 
 from .engine import Value, topological_order
 from .expr import FUNCTIONS, ExpressionError, parse
-from .trace import _op_text, forward_order, leaves, node_names, number, operand
+from .trace import _op_text, forward_order, gradients, leaves, node_names, number, operand
 
 __all__ = ["TOLERANCE", "MAX_ANSWER", "Exercise", "Question", "Verdict", "Point", "Quiz", "replay",
            "is_close", "run"]
@@ -41,15 +41,6 @@ TOLERANCE = 1e-3  # |answer − truth| ≤ 0.001·max(1, |truth|): three decimal
 MAX_ANSWER = 1_000  # characters: an answer longer than this is refused before it is parsed
 MOVED_POINTS = 3  # points near this one where a formula must be right too
 MOVE = 0.1  # how far a leaf moves: about 10% of max(1, |x|), in a random direction
-
-
-def gradients(root: Value) -> dict[Value, float]:
-    """Stand-in for trace.gradients (being landed): ∂root/∂node for every node, from zero, pure."""
-    grads = {root: 1.0}
-    for node in topological_order(root):
-        for parent, local in zip(node.parents, node.local_grads):
-            grads[parent] = grads.get(parent, 0.0) + local * grads[node]
-    return grads
 
 
 def is_close(answer: float, truth: float, tolerance: float = TOLERANCE) -> bool:
