@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tinygrad_edu.walkthroughs import DEMOS, backprop_layers, chain_rule, digits, gradient_descent, minibatch, moons
+from tinygrad_edu.walkthroughs import (
+    DEMOS,
+    backprop_layers,
+    chain_rule,
+    digits,
+    gradient_descent,
+    minibatch,
+    moons,
+)
 from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 ROOT = Path(__file__).resolve().parents[1]

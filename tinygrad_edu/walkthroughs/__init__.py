@@ -14,3 +14,26 @@ DEMOS = {
     "moons": "micrograd's classic: an MLP learns two moons with hinge loss + L2 to 100% accuracy",
     "digits": "softmax classification of 5×7 digit bitmaps: a gradient check, then ≥ 90% held out",
 }
+
+
+def listing(command: str) -> str:
+    """The walkthroughs, one a line, and how to run them with ``command`` (``python -m demos``, ...)."""
+    width = max(map(len, DEMOS))
+    lines = [f"Walkthroughs ({command} NAME [--no-pause] [--svg-dir DIR] [--seed N] [--notebook FILE]):", ""]
+    lines += [f"  {name:<{width}}  {what}" for name, what in DEMOS.items()]
+    lines += ["", "In a REPL: from tinygrad_edu.walkthroughs import chain_rule; tour = chain_rule.tour(); "
+              "tour.next()"]
+    return "\n".join(lines) + "\n"
+
+
+def run(name: str, argv: list[str] | None = None, prog: str | None = None) -> int:
+    """Run the walkthrough ``name`` as its command line would, with the options ``argv``; returns
+    the exit status (0: every check passed). ``prog`` is the command shown in its usage line."""
+    import importlib
+
+    from .tour import main
+
+    if name not in DEMOS:
+        raise ValueError(f"no walkthrough named {name!r}; the walkthroughs are: {', '.join(DEMOS)}")
+    module = importlib.import_module(f"{__name__}.{name}")
+    return main(module.tour, argv, prog=prog)

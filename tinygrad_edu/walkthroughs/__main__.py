@@ -1,9 +1,17 @@
-"""``python -m demos``: list the walkthroughs and how to run them."""
+"""``python -m demos`` lists the walkthroughs; ``python -m demos NAME [options]`` runs one."""
 
-from tinygrad_edu.walkthroughs import DEMOS
+import sys
 
-width = max(map(len, DEMOS))
-print("Walkthroughs (python -m demos.NAME [--no-pause] [--svg-dir DIR] [--seed N]):\n")
-for name, what in DEMOS.items():
-    print(f"  {name:<{width}}  {what}")
-print("\nIn a REPL: from tinygrad_edu.walkthroughs import chain_rule; tour = chain_rule.tour(); tour.next()")
+from tinygrad_edu.walkthroughs import DEMOS, listing, run
+
+# python -m demos (from the repository root) or python -m tinygrad_edu.walkthroughs
+command = f"python -m {__spec__.parent if __spec__ else 'tinygrad_edu.walkthroughs'}"
+args = sys.argv[1:]
+if not args or args[0] in ("-h", "--help"):
+    print(listing(command), end="")
+elif args[0] not in DEMOS:
+    print(f"usage: {command} [NAME [options]]\n{command}: error: no walkthrough named {args[0]!r}; "
+          f"choose from {', '.join(DEMOS)}", file=sys.stderr)
+    raise SystemExit(2)
+else:
+    raise SystemExit(run(args[0], args[1:], prog=f"{command} {args[0]}"))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import random
 
-from tinygrad_edu.walkthroughs.matrices import matvec, outer, sigmoid, transpose
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import MLP
+from tinygrad_edu.walkthroughs.matrices import matvec, outer, sigmoid, transpose
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 
 def theta(layer) -> list[list[float]]:
@@ -45,6 +45,7 @@ class BackpropLayers(Tour):
 
     @step("The network")
     def network(self) -> None:
+        """The network and its parameters: Θ¹ (3×5) and Θ² (2×4), a bias column each, and one example."""
         layer1, layer2 = self.model.layers
         n_in, n_hidden, n_out = len(self.X), len(layer1.neurons), len(layer2.neurons)
         self.say(f"""
@@ -64,6 +65,7 @@ class BackpropLayers(Tour):
 
     @step("The forward pass, by hand and by the engine")
     def forward(self) -> None:
+        """The forward pass computed twice, with plain floats by hand and with the engine, and compared."""
         layer1, layer2 = self.model.layers
         # by hand
         self.a1 = [1.0, *self.X]
@@ -87,6 +89,7 @@ class BackpropLayers(Tour):
 
     @step("Output layer: δ² = O − Y")
     def output_delta(self) -> None:
+        """With sigmoid outputs and log loss the output error is simply δ² = O − Y."""
         self.delta2 = [o - y for o, y in zip(self.O, self.Y)]
         self.say("""
             δ² is ∂J/∂z² for the output neurons' weighted sums z² = Θ²·a². Each output is a sigmoid
@@ -99,6 +102,8 @@ class BackpropLayers(Tour):
 
     @step("Output weights: ∂J/∂Θ² = δ² ⊗ a²")
     def output_weights(self) -> None:
+        """Each output weight's gradient is its neuron's δ² times the input it multiplies: ∂J/∂Θ² = δ² ⊗
+        [1; H]."""
         self.say("""
             z²ₖ = Σⱼ Θ²ₖⱼ·a²ⱼ, so ∂z²ₖ/∂Θ²ₖⱼ = a²ⱼ and ∂J/∂Θ²ₖⱼ = δ²ₖ·a²ⱼ: an outer product. Column 0
             is the bias column: a²₀ = 1, so ∂J/∂(bias) = δ².
@@ -110,6 +115,8 @@ class BackpropLayers(Tour):
 
     @step("Hidden layer: δ¹ = (W²ᵀ δ²) ⊙ H ⊙ (1 − H)")
     def hidden_delta(self) -> None:
+        """The error sent back to the hidden layer: δ¹ = (W²ᵀ δ²) ⊙ H ⊙ (1 − H), checked against the
+        engine."""
         W2 = [row[1:] for row in theta(self.model.layers[1])]  # Θ² without its bias column
         self.dH = matvec(transpose(W2), self.delta2)
         self.delta1 = [g * h * (1 - h) for g, h in zip(self.dH, self.H)]
@@ -126,6 +133,7 @@ class BackpropLayers(Tour):
 
     @step("Hidden weights: ∂J/∂Θ¹ = δ¹ ⊗ a¹")
     def hidden_weights(self) -> None:
+        """The hidden weights' gradient has the same shape as the output's: ∂J/∂Θ¹ = δ¹ ⊗ [1; X]."""
         self.dTheta1 = outer(self.delta1, self.a1)
         self.matrix("δ¹ ⊗ a¹", self.dTheta1)
         self.check("∂J/∂Θ¹ = δ¹ ⊗ a¹  (bias column included)", theta_grad(self.model.layers[0]), self.dTheta1)

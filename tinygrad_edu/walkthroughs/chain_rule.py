@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import random
 
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import Value
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.trace import explain, gradients
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 
 class ChainRule(Tour):
@@ -41,6 +41,7 @@ class ChainRule(Tour):
 
     @step("The neuron and its loss (the forward pass)")
     def forward_pass(self) -> None:
+        """The forward pass: Y = W·X + b, Z = sigmoid(Y), J = log loss of Z against the target t."""
         J = self.forward()
         numbers = lambda values: ", ".join(f"{v.data:g}" for v in values)  # noqa: E731
         terms = " + ".join(f"({w.data:g})·({x.data:g})" for w, x in zip(self.W, self.X))
@@ -60,6 +61,7 @@ class ChainRule(Tour):
 
     @step("backward(): every gradient at once")
     def backward(self) -> None:
+        """J.backward() fills in every gradient at once; the graph shows each node's data and grad."""
         self.J.backward()
         self.say("""
             J.backward() walks the graph from J back to the inputs. At each node it multiplies the
@@ -73,6 +75,7 @@ class ChainRule(Tour):
 
     @step("The same backward pass, one chain-rule step per line")
     def derivation(self) -> None:
+        """The same gradients written down one chain-rule step at a time, as on a blackboard."""
         leaves = [*self.W, self.b, *self.X]
         before = [p.grad for p in leaves]  # what J.backward() left in the previous step
         text = explain(self.J)  # the backward pass on the side: it changes no .grad
@@ -88,6 +91,7 @@ class ChainRule(Tour):
 
     @step("Link by link: sigmoid and log loss collapse to Z − t")
     def collapse(self) -> None:
+        """Multiplying the two local derivatives ∂J/∂Z and ∂Z/∂Y: sigmoid and log loss collapse to Z − t."""
         Z, t = self.Z.data, self.t
         self.say(f"""
             The chain from J down to Y has two links:
@@ -107,6 +111,7 @@ class ChainRule(Tour):
 
     @step("The weights: ∂J/∂wᵢ = (Z − t)·xᵢ")
     def weights(self) -> None:
+        """One more link of the chain: ∂J/∂wᵢ = ∂J/∂Y · ∂Y/∂wᵢ = (Z − t)·xᵢ, for every weight."""
         error = self.Z.data - self.t
         self.say("""
             One more link: Y = Σ wᵢ·xᵢ + b, so ∂Y/∂wᵢ = xᵢ and ∂Y/∂b = 1. Hence
@@ -120,6 +125,7 @@ class ChainRule(Tour):
 
     @step("The inputs: ∂J/∂xᵢ = wᵢ·(Z − t)")
     def inputs(self) -> None:
+        """The same rule for the inputs: ∂J/∂xᵢ = (Z − t)·wᵢ, what a previous layer would receive."""
         error = self.Z.data - self.t
         self.say("""
             By the same link with the roles swapped, ∂Y/∂xᵢ = wᵢ, so ∂J/∂xᵢ = wᵢ·(Z − t). If the xᵢ
@@ -132,6 +138,8 @@ class ChainRule(Tour):
 
     @step("One step of gradient descent: W ← W − α·(Z − t)·X")
     def update(self) -> None:
+        """Gradient descent moves every parameter against its gradient, W ← W − α·(Z − t)·X, and the loss
+        goes down."""
         error, old = self.Z.data - self.t, [p.data for p in (*self.W, self.b)]
         inputs = [x.data for x in self.X] + [1.0]  # the bias's "input" is 1
         self.say(f"""

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import random
 
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.datasets import bitmap_to_text, make_digits, train_test_split
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.losses import cross_entropy, softmax
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import Adam
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 CLASSES = 10
 
@@ -44,6 +44,7 @@ class Digits(Tour):
 
     @step("The data: noisy 5×7 digit bitmaps")
     def data(self) -> None:
+        """The data set: small noisy bitmaps of the digits 0–9, split into training and held-out images."""
         self.say(f"""
             Each image is 35 pixels (0 or 1), each flipped with probability {self.noise:g}: noise the
             network must see through. {len(self.X_train)} images are for training and {len(self.X_test)} are
@@ -53,6 +54,7 @@ class Digits(Tour):
 
     @step("Softmax and cross-entropy: ∂J/∂logits = softmax − onehot")
     def softmax_gradient(self) -> None:
+        """Softmax followed by cross-entropy has the simplest gradient of all: softmax − onehot."""
         rng = random.Random(self.seed)
         logits = [Value(round(rng.uniform(-2, 2), 2), label=f"z{k}") for k in range(CLASSES)]
         target = rng.randrange(CLASSES)
@@ -72,6 +74,7 @@ class Digits(Tour):
 
     @step("Check your gradients: backprop against central differences")
     def gradient_check(self) -> None:
+        """Before training, check backprop against central differences (J(w + h) − J(w − h))/2h."""
         tiny = MLP(3, [2, 3], activation="sigmoid", seed=self.seed)
         x, target = [0.5, -1.0, 0.25], 2
         self.result = gradcheck(lambda: cross_entropy(tiny(x), target), tiny.parameters())
@@ -87,6 +90,7 @@ class Digits(Tour):
 
     @step("Training: 35 → 16 sigmoid → 10 logits, in mini-batches")
     def train(self) -> None:
+        """Train the network with Adam on mini-batches, watching the loss fall."""
         self.model = MLP(35, [self.hidden, CLASSES], activation="sigmoid", seed=self.seed)
         optimizer = Adam(self.model.parameters(), lr=self.lr)
         self.say(f"""
@@ -123,6 +127,7 @@ class Digits(Tour):
 
     @step("The held-out test and the confusion matrix")
     def test(self) -> None:
+        """How well the trained network does on images it never saw, and which digits it confuses."""
         predictions = [self.predict(x) for x in self.X_test]
         self.test_accuracy = sum(p == t for p, t in zip(predictions, self.y_test)) / len(self.y_test)
         self.confusion = [[0] * CLASSES for _ in range(CLASSES)]

@@ -6,8 +6,8 @@ for α = 0.9 they jump across it and still converge, for α = 1.1 they jump furt
 
 from __future__ import annotations
 
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import Value
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 TARGET = 3.0  # the minimum of J
 
@@ -46,6 +46,7 @@ class GradientDescent(Tour):
 
     @step("The slope, from backward()")
     def slope(self) -> None:
+        """The loss J(W) = (W − 3)² and its slope J′(W) = 2(W − 3), from backward()."""
         self.say("""
             We want the W that makes J(W) = (W − 3)² smallest. Calculus says J′(W) = 2·(W − 3):
             negative left of 3 (walk right), positive right of 3 (walk left). The engine finds the
@@ -65,6 +66,7 @@ class GradientDescent(Tour):
 
     @step("One update, by hand")
     def one_update(self) -> None:
+        """One gradient-descent update W ← W − α·J′(W), by hand and with the optimizer."""
         lr, W = 0.1, Value(self.W0, label="W")
         J(W).backward()
         new = W.data - lr * W.grad
@@ -79,6 +81,7 @@ class GradientDescent(Tour):
 
     @step("Three step sizes")
     def three_rates(self) -> None:
+        """The same updates with three learning rates: one converges, one oscillates, one diverges."""
         self.histories = {lr: descend(self.W0, lr, self.n_steps) for lr in self.rates}
         self.say(f"W after each update, starting at W = {self.W0:g} (the minimum is at 3):")
         header = ["k", *(f"α = {lr:g}" for lr in self.rates)]
@@ -90,6 +93,7 @@ class GradientDescent(Tour):
 
     @step("Why: each update multiplies the distance to 3 by (1 − 2α)")
     def why(self) -> None:
+        """Why: each update multiplies the distance to the minimum by (1 − 2α)."""
         self.say("""
             W − α·2·(W − 3) − 3 = (1 − 2α)·(W − 3), so after k updates
                 W_k − 3 = (1 − 2α)^k · (W_0 − 3).

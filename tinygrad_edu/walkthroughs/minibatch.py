@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import random
 
-from tinygrad_edu.walkthroughs.matrices import matmul, transpose
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import Layer
+from tinygrad_edu.walkthroughs.matrices import matmul, transpose
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 
 class Minibatch(Tour):
@@ -47,6 +47,7 @@ class Minibatch(Tour):
 
     @step("A mini-batch through one layer")
     def batch(self) -> None:
+        """A mini-batch of examples goes through one sigmoid layer with log loss, averaged over the batch."""
         m, d, n = self.m, self.d, self.n
         self.say(f"""
             {m} examples, {d} inputs each, go through one layer of {n} sigmoid neurons. Example i gives
@@ -64,6 +65,8 @@ class Minibatch(Tour):
 
     @step("The mean of the per-example gradients")
     def mean_of_examples(self) -> None:
+        """The batch's gradient is the mean of the examples' gradients, each found by its own backward
+        pass."""
         self.say("""
             Differentiation is linear: the gradient of a mean is the mean of the gradients,
               ∂J/∂W = (1/m)·Σᵢ ∂Jᵢ/∂W.
@@ -87,6 +90,7 @@ class Minibatch(Tour):
 
     @step("A product of Jacobians: ∂J/∂W = ∂J/∂O · ∂O/∂Z · ∂Z/∂W")
     def jacobians(self) -> None:
+        """The same gradient as a product of Jacobians, ∂J/∂O · ∂O/∂Z · ∂Z/∂W, in matrix form."""
         m, d, n = self.m, self.d, self.n
         O = [[o.data for o in row] for row in self.O]
         cells = [(i, k) for i in range(m) for k in range(n)]  # Z and O flattened: (example, neuron)
@@ -116,6 +120,7 @@ class Minibatch(Tour):
 
     @step("CS231n's layout: Z = X·W + b, a column of W per neuron")
     def cs231n(self) -> None:
+        """CS231n's layout, Z = X·W + b with one column of W per neuron: ∂J/∂W = Xᵀ·dZ."""
         self.dZ = [[(o.data - y) / self.m for o, y in zip(row, ys)] for row, ys in zip(self.O, self.Y)]
         self.say("""
             With the examples as the rows of X (m×d) and W of size d×n, the layer is Z = X·W + b.
@@ -131,6 +136,7 @@ class Minibatch(Tour):
 
     @step("Andrew Ng's layout: one row of Θ per neuron, bias in column 0")
     def ng(self) -> None:
+        """Andrew Ng's layout, one row of Θ per neuron with the bias in column 0: ∂J/∂Θ = dZᵀ·[1 X]."""
         A = [[1.0, *x] for x in self.X]  # a 1 in front of each example, for the bias
         self.say(f"""
             Θ is n×(d+1) = {self.n}×{self.d + 1}: row k is neuron k's [bias, weights] (Θ = [b | Wᵀ]).

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import io
 
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
 from tinygrad_edu import no_grad
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.files import write_atomic
 from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD
+from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 PLOT_BOX = (-1.6, 2.6, -1.1, 1.6)  # x from, x to, y from, y to: where the moons lie
 
@@ -66,6 +66,7 @@ class Moons(Tour):
 
     @step("The data: two moons")
     def data(self) -> None:
+        """The data set: two interleaving half circles, labelled −1 and +1."""
         self.say(f"""
             {len(self.X)} points in the plane from make_moons(noise=0.1): the upper moon has label −1
             ("o"), the lower one +1 ("x"). No straight line separates them.
@@ -74,6 +75,7 @@ class Moons(Tour):
 
     @step("The model: an MLP with two hidden ReLU layers")
     def model_(self) -> None:
+        """The model: micrograd's MLP(2, [16, 16, 1]), two hidden layers of ReLU neurons."""
         self.say(f"""
             {self.model!r}: {len(self.model.parameters())} parameters. Its output is a score s; the
             prediction is the sign of s. Before training the weights are random:
@@ -84,6 +86,7 @@ class Moons(Tour):
 
     @step("The loss: hinge + L2, and its gradient")
     def loss_(self) -> None:
+        """The loss: a hinge loss per example plus an L2 penalty on the weights, and its gradient."""
         n = len(self.X)
         self.say(f"""
             J = (1/n)·Σᵢ max(0, 1 − yᵢ·sᵢ)  +  λ·Σ p²        (n = {n}, λ = {self.l2:g})
@@ -105,6 +108,7 @@ class Moons(Tour):
 
     @step("Training: SGD, learning rate 1.0 − 0.9·k/100")
     def train(self) -> None:
+        """Training: 100 steps of gradient descent with a learning rate that falls from 1.0 to 0.1."""
         self.say(f"""
             {self.n_steps} steps of: forward over all points, zero_grad, backward, then
             p ← p − α·∂J/∂p with α decaying linearly from 1.0 (big steps first, then finer ones).
@@ -128,6 +132,7 @@ class Moons(Tour):
 
     @step("The decision boundary")
     def boundary(self) -> None:
+        """Where the trained network puts the line between the two classes."""
         self.say("Where the model says −1 is shaded \"·\"; every o should sit in the shade, every x outside:")
         self.say(char_plot(self.X, self.y, self.score))
         self.picture = self.draw_boundary()

@@ -6,7 +6,8 @@ and ``matrix`` print numbers, ``check`` compares the engine's gradient with a fo
 verdict, ``show_graph`` names the computation graph the step is about, and ``progress`` reports
 training as it goes.
 
-From the shell, ``main(Demo)`` runs every step (``python -m demos.NAME --help, or tinygrad-edu demo NAME --help``). In a REPL:
+From the shell, ``main(Demo)`` runs every step (``tinygrad-edu demo NAME --help``, or from the
+repository root ``python -m demos.NAME --help``). In a REPL:
 
     >>> from tinygrad_edu.walkthroughs import chain_rule
     >>> tour = chain_rule.tour()
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu import Value
-from tinygrad_edu.files import argument, output_dir
+from tinygrad_edu.files import argument, output_dir, output_file
 
 __all__ = ["Check", "Step", "Tour", "main", "step"]
 
@@ -40,7 +41,8 @@ RANKDIR = "TB"
 
 
 def step(title: str) -> Callable:
-    """Mark a method of a Tour as one step, titled ``title``."""
+    """Mark a method of a Tour as one step, titled ``title``; its docstring says what the step is
+    about (a notebook's Markdown cell shows it above the step)."""
 
     def mark(method: Callable) -> Callable:
         method.step_title = title
@@ -70,6 +72,7 @@ class Step:
     output: str = field(default="", repr=False)
     checks: list[Check] = field(default_factory=list, repr=False)
     graph: Any = field(default=None, repr=False)  # a Value or a graphviz.Digraph
+    about: str = field(default="", repr=False)  # what the step is about: its method's docstring
 
     def __repr__(self) -> str:
         if not self.done:
@@ -78,6 +81,13 @@ class Step:
         verdict = f", {failed} of {_checks(len(self.checks))} FAILED" if failed else (
             f", {_checks(len(self.checks))} passed" if self.checks else "")
         return f"<step {self.number}: {self.title}{verdict}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """In Jupyter a step that ran shows its graph, when it has one (and its summary line)."""
+        bundle = {"text/plain": repr(self)}
+        if self.graph is not None:
+            bundle = {**_drawn(self.graph)._repr_mimebundle_(include, exclude), **bundle}
+        return bundle
 
 
 class Tour:
@@ -88,7 +98,8 @@ class Tour:
 
     def __init__(self) -> None:
         methods = [m for m in type(self).__dict__.values() if hasattr(m, "step_title")]
-        self.steps = [Step(i + 1, m.step_title, m.__get__(self)) for i, m in enumerate(methods)]
+        self.steps = [Step(i + 1, m.step_title, m.__get__(self), about=_about(m))
+                      for i, m in enumerate(methods)]
         self.index = -1  # the step on screen; -1 before the first
         self.svg_dir: Path | None = None  # where each step's graph is written as SVG, when set
         self.pictures: list[Path] = []  # the files written to svg_dir
@@ -289,6 +300,11 @@ def _drawn(graph: Any) -> Any:
     return graph
 
 
+def _about(method: Callable) -> str:
+    """What a step is about: its method's docstring, as one paragraph."""
+    return " ".join((method.__doc__ or "").split())
+
+
 def _checks(n: int) -> str:
     return f"{n} check" if n == 1 else f"{n} checks"
 
@@ -310,14 +326,15 @@ def _flatten(x: Any) -> list[float]:
     return [v for item in x for v in _flatten(item)]
 
 
-def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None) -> int:
-    """Run a demo from the shell: every step, waiting for Enter between steps in a terminal."""
+def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Run a demo from the shell: every step, waiting for Enter between steps in a terminal; or,
+    with --notebook, write it as a Jupyter notebook instead. ``prog`` names the command in usage."""
     module = sys.modules[make_tour.__module__]
     doc = module.__doc__ or ""
     # Run as python -m demos.NAME the module is __main__; its spec still knows the real name.
     spec = getattr(module, "__spec__", None)
     parser = argparse.ArgumentParser(
-        prog=f"python -m {spec.name if spec else module.__name__}",
+        prog=prog or f"python -m {spec.name if spec else module.__name__}",
         description=doc.strip().split("\n\n")[0],
         epilog="Waits for Enter between steps only when standard input is a terminal.",
     )
@@ -325,8 +342,16 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None) -> i
     parser.add_argument("--svg-dir", type=argument(output_dir), metavar="DIR",  # checked before any step
                         help="write each step's graph there as SVG")
     parser.add_argument("--seed", type=int, help="seed for the random numbers (the demo's default otherwise)")
+    parser.add_argument("--notebook", type=argument(output_file, suffixes=(".ipynb",)), metavar="FILE",
+                        help="write the walkthrough as a Jupyter notebook (FILE.ipynb) instead of running it")
     args = parser.parse_args(argv)
     tour = make_tour() if args.seed is None else make_tour(seed=args.seed)
+    if args.notebook is not None:
+        from .notebook import write_notebook
+
+        write_notebook(tour, args.notebook, seed=args.seed)
+        print(f"wrote {args.notebook}: open it in Jupyter, or run it with jupyter nbconvert --execute")
+        return 0
     tour.svg_dir = args.svg_dir
     try:
         ok = tour.play(pause=not args.no_pause and sys.stdin.isatty())
