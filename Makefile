@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,browser,demos]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,browser,demos,notebook]"
 	touch $@
 
 venv: $(STAMP)

@@ -245,12 +245,33 @@ def build_parser() -> argparse.ArgumentParser:
         for flags, settings in options:
             sub.add_argument(*flags, **settings)
         sub.set_defaults(run=run, check=check, usage=sub)
+    demo = subcommands.add_parser(
+        "demo", help="list the walkthroughs, or run one (the options are the walkthrough's own)",
+        description="List the walkthroughs, or run one: tinygrad-edu demo NAME [--no-pause] [--svg-dir DIR] "
+                    "[--seed N] [--notebook FILE.ipynb] ... (tinygrad-edu demo NAME --help lists them)",
+        epilog="examples:\n  tinygrad-edu demo\n  tinygrad-edu demo chain_rule --no-pause\n"
+               "  tinygrad-edu demo digits --notebook digits.ipynb",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo.add_argument("name", nargs="?", metavar="NAME", help="the walkthrough to run; none: list them")
+    demo.add_argument("options", nargs=argparse.REMAINDER, help="the walkthrough's options")
     return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """``tinygrad-edu demo [NAME ...]``: the walkthroughs are on top of every layer, so imported here."""
+    from . import walkthroughs
+
+    if args.name is None:
+        print(walkthroughs.listing(f"{PROG} demo"), end="")
+        return 0
+    return walkthroughs.run(args.name, args.options, f"{PROG} demo")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 bad expression or value, 2 usage)."""
     args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        return _demo(args)
     problem = args.check(args) if args.check else None
     if problem:
         args.usage.error(problem)  # exits with 2

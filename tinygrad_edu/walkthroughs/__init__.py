@@ -26,14 +26,19 @@ def listing(command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(name: str, argv: list[str] | None = None, prog: str | None = None) -> int:
+def run(name: str, argv: list[str] | None = None,
+        command: str = "python -m tinygrad_edu.walkthroughs") -> int:
     """Run the walkthrough ``name`` as its command line would, with the options ``argv``; returns
-    the exit status (0: every check passed). ``prog`` is the command shown in its usage line."""
+    the exit status (0: every check passed; 2: a usage error, such as a name that is no walkthrough).
+    ``command`` is what the user typed before the name (``tinygrad-edu demo``, ``python -m demos``)."""
     import importlib
+    import sys
 
     from .tour import main
 
     if name not in DEMOS:
-        raise ValueError(f"no walkthrough named {name!r}; the walkthroughs are: {', '.join(DEMOS)}")
+        print(f"usage: {command} [NAME [options]]\n{command}: error: no walkthrough named {name!r}; "
+              f"choose from {', '.join(DEMOS)}", file=sys.stderr)
+        return 2
     module = importlib.import_module(f"{__name__}.{name}")
-    return main(module.tour, argv, prog=prog)
+    return main(module.tour, argv, prog=f"{command} {name}")
