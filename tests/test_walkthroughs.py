@@ -5,7 +5,9 @@ README. The REPL interface (next, back, graph, len, steps) and the command line 
 """
 
 import io
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -389,3 +391,51 @@ def test_demos_is_the_installed_package_under_a_short_name():
     assert demos.chain_rule is chain_rule
     with pytest.raises(ModuleNotFoundError, match="tinygrad_edu.walkthroughs.nonesuch"):
         demos.nonesuch  # noqa: B018
+
+
+# -- --html: the page that plays the training run (tinygrad_edu.recorder) ----------------------
+def recorded(page):
+    text = page.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S).group(1)
+    return json.loads(data.replace("<\\/", "</"))
+
+
+def test_moons_html_records_every_step_of_its_training(tmp_path):
+    tour = moons.tour(n=30, steps=12, html=tmp_path / "moons.html")
+    tour.out = io.StringIO()
+    tour.play()  # 12 steps: not yet 100% (the check fails), and the page is written all the same
+    out = tour.out.getvalue()
+    data = recorded(tour.page)
+    assert [s["k"] for s in data["steps"]] == list(range(1, 13))
+    assert [loss for _, loss in data["curve"]] == [float(f"{J:.6g}") for _, J, _ in tour.history]
+    assert [s["acc"] for s in data["steps"]] == [accuracy for *_, accuracy in tour.history]
+    assert all(s["plain"] for s in data["steps"]) and "grid" in data  # SGD; a plane: the boundary
+    assert f"The training run, step by step: {tour.page}" in out
+
+
+def test_digits_html_records_adam_and_a_confusion_matrix(tmp_path):
+    tour = digits.tour(epochs=1, goal=0.0, html=tmp_path / "digits.html")  # one epoch: not yet 90%
+    play(tour)
+    data = recorded(tour.page)
+    assert data["total"] == 21 and len(data["steps"]) == 21  # 210 training images in batches of 10
+    assert not any(s["plain"] for s in data["steps"])  # Adam's step is not −α·∂L/∂w: the page says so
+    assert sum(map(sum, data["steps"][-1]["confusion"])) == 210
+
+
+def test_main_passes_html_to_the_walkthrough(tmp_path, capsys):
+    def small(seed=0, **options):
+        return moons.Moons(seed=seed, n=20, steps=3, **options)
+
+    small.__module__ = moons.__name__  # main reads the walkthrough's OPTIONS from the module
+    assert main(small, ["--no-pause", "--html", str(tmp_path / "run.html")]) in (0, 1)  # 3 steps: < 100%
+    assert len(recorded(tmp_path / "run.html")["steps"]) == 3
+
+
+@pytest.mark.parametrize("name", ["moons", "digits"])
+def test_a_bad_html_path_is_a_usage_error_before_training(tmp_path, name):
+    (tmp_path / "folder.html").mkdir()
+    for bad, message in ((tmp_path / "run.txt", "the file name should end in .html"),
+                         (tmp_path / "folder.html", "is a folder; a file name is wanted here")):
+        done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--html", str(bad)], cwd=ROOT,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and message in done.stderr and done.stdout == ""

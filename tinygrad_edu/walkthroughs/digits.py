@@ -4,12 +4,14 @@ The images come from tinygrad_edu.datasets.make_digits (generated, no download).
 ∂J/∂logits = softmax(logits) − onehot(target) is checked against the engine, and a tiny network's
 backprop gradients against central differences (the classic "check your gradients" step). Then a
 network with one hidden sigmoid layer, 35 → 16 → 10, is trained with mini-batches and tested on
-images it never saw, with a confusion matrix.
+images it never saw, with a confusion matrix. With --html FILE the training run is recorded and
+written as a page that plays it, step by step (tinygrad_edu.recorder).
 """
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.datasets import bitmap_to_text, make_digits, train_test_split
@@ -17,9 +19,12 @@ from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.losses import cross_entropy, softmax
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import Adam
+from tinygrad_edu.recorder import TrainingRecorder
+from tinygrad_edu.walkthroughs import moons
 from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 CLASSES = 10
+OPTIONS = moons.OPTIONS  # --html FILE: the page that plays the training run
 
 
 def side_by_side(images: list[list[float]], captions: list[str]) -> str:
@@ -34,13 +39,15 @@ class Digits(Tour):
     name = "digits"
 
     def __init__(self, seed: int = 0, n_per_class: int = 30, noise: float = 0.1, hidden: int = 16,
-                 epochs: int = 6, batch_size: int = 10, lr: float = 0.05, goal: float = 0.9) -> None:
+                 epochs: int = 6, batch_size: int = 10, lr: float = 0.05, goal: float = 0.9,
+                 html: str | Path | None = None) -> None:
         super().__init__()
         X, y = make_digits(n_per_class, noise=noise, seed=seed)
         split = train_test_split(X, y, test_size=0.3, seed=seed)
         self.X_train, self.X_test, self.y_train, self.y_test = split
         self.seed, self.noise, self.hidden = seed, noise, hidden
         self.epochs, self.batch_size, self.lr, self.goal = epochs, batch_size, lr, goal
+        self.html = html  # where to write the page that plays the training run, when set
 
     @step("The data: noisy 5×7 digit bitmaps")
     def data(self) -> None:
@@ -99,6 +106,7 @@ class Digits(Tour):
             Adam(lr={self.lr:g}) steps every parameter. {self.epochs} passes (epochs) over the
             {len(self.X_train)} training images, in a new random order each time.
         """)
+        recorder = None if self.html is None else TrainingRecorder(self.model, self.X_train, self.y_train)
         rng = random.Random(self.seed)
         batches_per_epoch = -(-len(self.X_train) // self.batch_size)
         total, done = self.epochs * batches_per_epoch, 0
@@ -112,10 +120,15 @@ class Digits(Tour):
                 optimizer.zero_grad()
                 J.backward()
                 optimizer.step()
+                if recorder is not None:
+                    recorder.record(J, optimizer.lr)
                 done += 1
                 self.progress(done, total, f"epoch {epoch}/{self.epochs}  batch loss {J.data:.4f}")
         self.train_accuracy = self.accuracy(self.X_train, self.y_train)
         self.say(f"Training accuracy: {self.train_accuracy:.1%}")
+        if recorder is not None:
+            self.page = recorder.write_html(self.html, title=f"Digits: {self.model!r} learns")
+            self.say(f"The training run, step by step: {self.page} (open it in a browser, no network needed)")
 
     def predict(self, x: list[float]) -> int:
         with no_grad():

@@ -4,21 +4,28 @@ Hinge loss plus an L2 penalty, plain SGD with a learning rate decaying from 1.0 
 steps, on 100 noisy two-moons points (tinygrad_edu.datasets.make_moons). The gradient of each part
 of the loss is checked against the engine before training; afterwards the decision boundary is
 drawn (as a picture with matplotlib, from the `demos` extra, and --svg-dir; as characters always).
+With --html FILE the training run is recorded and written as a page that plays it, step by step:
+the loss, the boundary, every weight and its gradient (tinygrad_edu.recorder).
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from tinygrad_edu import no_grad
 from tinygrad_edu.datasets import make_moons
-from tinygrad_edu.files import write_atomic
+from tinygrad_edu.files import argument, output_file, write_atomic
 from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD
+from tinygrad_edu.recorder import TrainingRecorder
 from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 PLOT_BOX = (-1.6, 2.6, -1.1, 1.6)  # x from, x to, y from, y to: where the moons lie
+# The page that plays the training run (tour.main adds the option; checked before training starts).
+OPTIONS = {"--html": {"type": argument(output_file, suffixes=(".html",)), "metavar": "FILE",
+                      "help": "write a page (FILE.html, offline) that plays the training run step by step"}}
 
 
 def char_plot(X, y, predict=None, width: int = 64, height: int = 20) -> str:
@@ -45,12 +52,13 @@ class Moons(Tour):
     name = "moons"
 
     def __init__(self, seed: int = 0, n: int = 100, noise: float = 0.1, hidden: tuple[int, ...] = (16, 16),
-                 steps: int = 100, l2: float = 1e-4) -> None:
+                 steps: int = 100, l2: float = 1e-4, html: str | Path | None = None) -> None:
         super().__init__()
         X, labels = make_moons(n, noise=noise, seed=seed)
         self.X, self.y = X, [2 * t - 1 for t in labels]  # hinge loss wants labels −1 and +1
         self.model = MLP(2, [*hidden, 1], activation="relu", seed=seed)
         self.n_steps, self.l2 = steps, l2
+        self.html = html  # where to write the page that plays the training run, when set
 
     def loss(self):
         """The scores of all points, the total loss (hinge + L2) and the accuracy."""
@@ -115,12 +123,15 @@ class Moons(Tour):
         """)
         optimizer = SGD(self.model.parameters(), lr=1.0)
         self.history = []
+        recorder = None if self.html is None else TrainingRecorder(self.model, self.X, self.y)
         for k in range(self.n_steps):
             _, J, accuracy = self.loss()
             optimizer.zero_grad()
             J.backward()
             optimizer.lr = 1.0 - 0.9 * k / self.n_steps
             optimizer.step()
+            if recorder is not None:
+                recorder.record(J, optimizer.lr)
             self.history.append((k, J.data, accuracy))
             self.progress(k + 1, self.n_steps, f"loss {J.data:.4f}  accuracy {accuracy:.0%}")
         _, J, self.accuracy = self.loss()
@@ -129,6 +140,9 @@ class Moons(Tour):
                  f"training accuracy {self.accuracy:.0%} (from {self.initial_accuracy:.0%}).")
         self.verify("every training point classified correctly", self.accuracy == 1.0,
                     f"accuracy {self.accuracy:.0%}")
+        if recorder is not None:
+            self.page = recorder.write_html(self.html, title=f"Two moons: {self.model!r} learns")
+            self.say(f"The training run, step by step: {self.page} (open it in a browser, no network needed)")
 
     @step("The decision boundary")
     def boundary(self) -> None:

@@ -344,8 +344,15 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
     parser.add_argument("--seed", type=int, help="seed for the random numbers (the demo's default otherwise)")
     parser.add_argument("--notebook", type=argument(output_file, suffixes=(".ipynb",)), metavar="FILE",
                         help="write the walkthrough as a Jupyter notebook (FILE.ipynb) instead of running it")
+    # A walkthrough's own options (moons: --html FILE), declared in its module as OPTIONS = {flag:
+    # add_argument's keywords}; each one given is passed to make_tour by name (--html -> html=).
+    options = getattr(module, "OPTIONS", {})
+    for flag, spec in options.items():
+        parser.add_argument(flag, **spec)
     args = parser.parse_args(argv)
-    tour = make_tour() if args.seed is None else make_tour(seed=args.seed)
+    kwargs = {name: getattr(args, name) for name in (flag.lstrip("-").replace("-", "_") for flag in options)
+              if getattr(args, name) is not None}
+    tour = make_tour(**kwargs) if args.seed is None else make_tour(seed=args.seed, **kwargs)
     if args.notebook is not None:
         from .notebook import write_notebook
 

@@ -1,0 +1,194 @@
+"""recorder: the numbers it keeps are the training loop's, and the page plays them in a real browser."""
+
+import json
+import random
+import re
+
+import pytest
+
+from tinygrad_edu.datasets import make_moons
+from tinygrad_edu.losses import hinge
+from tinygrad_edu.nn import MLP, Neuron
+from tinygrad_edu.optim import SGD, Adam
+from tinygrad_edu.recorder import KEEP, TrainingRecorder
+from tinygrad_edu.viz import _num as shown  # the format of draw_mlp's numbers, which the page uses too
+
+
+def moons(n=24, hidden=(4, 4), seed=0):
+    X, labels = make_moons(n, noise=0.1, seed=seed)
+    return X, [2 * t - 1 for t in labels], MLP(2, [*hidden, 1], activation="relu", seed=seed)
+
+
+def train(model, X, y, steps, optimizer, recorder=None):
+    """The moons walkthrough's loop; returns what it saw: per step the loss, the accuracy, and every
+    parameter before the step, its gradient and after the step."""
+    seen = []
+    params = model.parameters()
+    for k in range(steps):
+        scores = [model(x) for x in X]
+        J = hinge(scores, y) + 1e-4 * sum(p * p for p in params)
+        accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
+        before = [p.data for p in params]
+        optimizer.zero_grad()
+        J.backward()
+        optimizer.lr = 0.5 - 0.4 * k / steps
+        optimizer.step()
+        seen.append((J.data, accuracy, before, [p.grad for p in params], [p.data for p in params],
+                     optimizer.lr))
+        if recorder is not None:
+            recorder.record(J, optimizer.lr)
+    return seen
+
+
+def page_data(path):
+    text = path.read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S)
+                      .group(1).replace("<\\/", "</"))
+
+
+# -- the numbers --------------------------------------------------------------------------------
+def test_the_recorder_keeps_the_training_loops_numbers():
+    X, y, model = moons()
+    recorder = TrainingRecorder(model, X, y)
+    seen = train(model, X, y, 12, SGD(model.parameters(), lr=0.5), recorder)
+    assert recorder.losses == [loss for loss, *_ in seen]  # every step's loss, exactly
+    assert recorder.lrs == [lr for *_, lr in seen]
+    shots = recorder.snapshots
+    assert [s.step for s in shots] == list(range(1, 13))  # all kept: fewer steps than KEEP
+    for shot, (loss, accuracy, before, grads, after, lr) in zip(shots, seen):
+        assert (shot.loss, shot.lr) == (loss, lr)
+        assert list(shot.before) == before and list(shot.grads) == grads and list(shot.after) == after
+        assert recorder.accuracy(shot) == accuracy  # the model's own predictions, from the values it had
+        assert shot.plain  # SGD without momentum: after = before − α·∂L/∂w, exactly
+    w = 5  # one parameter's trajectory: each step starts where the last one ended
+    assert [s.before[w] for s in shots[1:]] == [s.after[w] for s in shots[:-1]]
+    assert shots[-1].after[w] == model.parameters()[w].data
+    assert len({s.before[w] for s in shots}) > 1  # it moved
+
+
+def test_momentum_and_adam_updates_are_the_ones_applied_not_minus_lr_grad():
+    for make in (lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.05)):
+        X, y, model = moons()
+        recorder = TrainingRecorder(model, X, y)
+        seen = train(model, X, y, 4, make(model.parameters()), recorder)
+        shots = recorder.snapshots
+        assert not any(s.plain for s in shots[1:])  # from the second step on the momentum shows
+        for shot, (*_, grads, after, _lr) in zip(shots, seen):
+            assert list(shot.after) == after and list(shot.grads) == grads
+
+
+def test_a_long_run_keeps_evenly_spaced_steps_and_the_last():
+    X, y, model = moons()
+    params = model.parameters()
+    recorder = TrainingRecorder(model, X, y)
+    rng = random.Random(1)
+    trajectory = {}
+    for step in range(1, 1001):
+        for p in params:
+            p.grad = rng.uniform(-1, 1)
+        trajectory[step] = [p.data for p in params]
+        for p in params:
+            p.data -= 0.01 * p.grad
+        recorder.record(rng.uniform(0, 1), 0.01)
+    assert KEEP == 100 and recorder.stride == 16  # 1000 / 16 = 63 steps held: the first power of 2 fitting
+    steps = [s.step for s in recorder.snapshots]
+    assert steps == [*range(1, 1001, 16), 1000]
+    for shot in recorder.snapshots:
+        assert list(shot.before) == trajectory[shot.step]
+    assert len(recorder.losses) == 1000
+
+
+def test_keep_bounds_what_is_held():
+    X, y, model = moons()
+    recorder = TrainingRecorder(model, X, y, keep=4)
+    for k in range(1, 10):
+        recorder.record(1.0 / k, 0.1)
+    assert recorder.stride == 4 and [s.step for s in recorder.snapshots] == [1, 5, 9]
+    recorder.record(0.05, 0.1)
+    assert [s.step for s in recorder.snapshots] == [1, 5, 9, 10]  # and the last
+
+
+def test_bad_input_is_refused_clearly():
+    X, y, model = moons()
+    with pytest.raises(TypeError, match="model must be a tinygrad_edu.nn.MLP, got Neuron"):
+        TrainingRecorder(Neuron(2), X, y)
+    with pytest.raises(ValueError, match=r"X\[0\] must be a list of the model's 2 inputs, got \[1.0\]"):
+        TrainingRecorder(model, [[1.0]], [1])
+    with pytest.raises(ValueError, match="as long as each other, got 24 points and 3 labels"):
+        TrainingRecorder(model, X, y[:3])
+    with pytest.raises(ValueError, match="one output cannot tell 3 classes apart"):
+        TrainingRecorder(model, X[:3], [0, 1, 2])
+    with pytest.raises(ValueError, match="keep must be a whole number ≥ 2, got 1"):
+        TrainingRecorder(model, X, y, keep=1)
+    recorder = TrainingRecorder(model, X, y)
+    with pytest.raises(TypeError, match="record: lr must be a Value or a real number, got str: '0.1'"):
+        recorder.record(1.0, "0.1")
+    with pytest.raises(ValueError, match="nothing recorded yet"):
+        recorder.write_html("never.html")
+
+
+def test_labels_of_several_classes_need_as_many_outputs():
+    model = MLP(3, [4, 3], seed=0)
+    recorder = TrainingRecorder(model, [[0, 0, 1], [0, 1, 0], [1, 0, 0]], [0, 1, 2])
+    assert recorder.predict([0.1, 0.7, 0.7]) == 1  # the largest score; the first of equal ones
+    with pytest.raises(ValueError, match="labels must be the classes 0 to 2"):
+        TrainingRecorder(model, [[0, 0, 1]], [5])
+
+
+# -- the page -----------------------------------------------------------------------------------
+def recorded_run(steps=10):
+    X, y, model = moons()
+    recorder = TrainingRecorder(model, X, y)
+    seen = train(model, X, y, steps, SGD(model.parameters(), lr=0.5), recorder)
+    return recorder, seen
+
+
+def test_the_page_holds_the_recorded_numbers_and_nothing_from_the_network(tmp_path):
+    recorder, seen = recorded_run()
+    path = recorder.write_html(tmp_path / "sub" / "run.html", title="A <small> run")
+    text = path.read_text(encoding="utf-8")
+    assert "<title>A &lt;small&gt; run</title>" in text and "All 10 steps are kept." in text
+    assert not re.search(r'(src|href)="(?!#)', text)  # nothing to fetch: no script, style, font or image
+    assert not re.search(r"https?://(?!www\.w3\.org/)", text)  # only the SVG namespaces
+    data = page_data(path)
+    assert data["names"] == [p.label for p in recorder.model.parameters()]
+    assert [s["k"] for s in data["steps"]] == list(range(1, 11)) and data["total"] == 10
+    for step, (loss, accuracy, before, grads, after, lr) in zip(data["steps"], seen):
+        assert step["plain"] and step["acc"] == accuracy
+        assert step["loss"] == float(f"{loss:.6g}") and step["lr"] == float(f"{lr:.4g}")
+        assert [shown(v) for v in step["w"]] == [shown(v) for v in before]  # 4 digits, as draw_mlp shows
+        assert [shown(v) for v in step["g"]] == [shown(v) for v in grads]
+        assert [shown(v) for v in step["a"]] == [shown(v) for v in after]
+        assert len(step["cells"]) == data["grid"] ** 2 and set(step["cells"]) <= {"0", "1"}
+    assert data["curve"] == [[k, float(f"{loss:.6g}")] for k, (loss, *_) in enumerate(seen, 1)]
+    assert not list(tmp_path.glob("sub/.*"))  # written atomically: no temporary file left
+
+
+def test_a_page_without_a_plane_shows_a_confusion_matrix(tmp_path):
+    model = MLP(3, [3], seed=0)
+    X, y = [[0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 0]], [0, 1, 2, 2]
+    recorder = TrainingRecorder(model, X, y)
+    recorder.record(1.0, 0.1)
+    data = page_data(recorder.write_html(tmp_path / "run.html"))
+    said = [max(range(3), key=lambda k: model(x)[k].data) for x in X]
+    confusion = [[sum((t, s) == (row, col) for s, t in zip(said, y)) for col in range(3)] for row in range(3)]
+    assert "grid" not in data and data["steps"][0]["confusion"] == confusion
+
+
+def test_a_long_run_makes_a_page_of_bounded_size(tmp_path):
+    """1,000 steps of the moons walkthrough's network (337 parameters, 100 points): the page keeps
+    63 evenly spaced steps and the last, and stays under 1.5 MB (100 steps: about 1.3 MB)."""
+    X, labels = make_moons(100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    recorder = TrainingRecorder(model, X, [2 * t - 1 for t in labels])
+    rng = random.Random(0)
+    for _ in range(1000):
+        for p in model.parameters():
+            p.grad = rng.gauss(0, 0.1)
+            p.data -= 0.1 * p.grad
+        recorder.record(rng.uniform(0, 1), 0.1)
+    path = recorder.write_html(tmp_path / "long.html")
+    assert path.stat().st_size < 1_500_000
+    text = path.read_text(encoding="utf-8")
+    assert "Of 1000 steps the page keeps every 16th (1, 17, 33, …, 993: 63 steps) and the last (1000)" in text
+    assert len(page_data(path)["steps"]) == 64
