@@ -1,6 +1,8 @@
 """The expression language: values and gradients, labels, errors with a caret, limits, fuzzing."""
 
 import math
+import operator
+import re
 import warnings
 
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value
 from tinygrad_edu.expr import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ExpressionError, parse
-from tinygrad_edu.trace import node_names
+from tinygrad_edu.trace import forward_order, node_names
 
 
 def test_a_neuron_has_the_values_and_gradients_of_the_same_graph_built_by_hand():
@@ -146,18 +148,69 @@ def test_multiline_text_points_into_the_right_line():
 
 def test_length_limit():
     e = error("w+" * (MAX_LENGTH // 2) + "w", w=1)
-    assert f"is {MAX_LENGTH + 1} characters long; the limit is {MAX_LENGTH}" in e.reason
+    assert e.reason == (f"limit exceeded: the expression is longer than {MAX_LENGTH} characters "
+                        f"(MAX_LENGTH; it has {MAX_LENGTH + 1})")
 
 
 @pytest.mark.parametrize("text", [
     "(" * 1000 + "w" + ")" * 1000,
     "-" * 5000 + "w",
-    "+".join(["w"] * 4000),
     "w**" * 3000 + "w",
     "tanh(" * (MAX_DEPTH + 1) + "w" + ")" * (MAX_DEPTH + 1),
+    "(" * (MAX_DEPTH + 1) + "w" + ")" * (MAX_DEPTH + 1),
+    "-" * (MAX_DEPTH + 1) + "w",
+    "w**" * (MAX_DEPTH + 1) + "w",
+    "(" * MAX_DEPTH + "w + w*w" + ")" * MAX_DEPTH,  # a chain inside 200 pairs: 201 levels
 ])
 def test_deep_nesting_is_an_expression_error(text):
-    assert "nest" in error(text, w=0.5).reason
+    assert error(text, w=0.5).reason.startswith(
+        f"limit exceeded: the expression is nested deeper than {MAX_DEPTH} levels (MAX_DEPTH: ")
+
+
+@pytest.mark.parametrize("text", [
+    "(" * MAX_DEPTH + "w" + ")" * MAX_DEPTH,
+    "tanh(" * MAX_DEPTH + "w" + ")" * MAX_DEPTH,
+    "-" * MAX_DEPTH + "w",
+    "w**" * MAX_DEPTH + "w",
+    "(" * (MAX_DEPTH - 1) + " + ".join(["w"] * 5000) + ")" * (MAX_DEPTH - 1),  # a chain is one level
+])
+def test_nesting_up_to_the_limit_is_fine(text):
+    assert isinstance(parse(text, w=1.0), Value)
+
+
+def test_a_chain_is_as_long_as_the_user_writes():
+    # 10,000 terms of x + x + ...: the graph is 10,000 nodes deep, everything downstream copes
+    L = parse("+".join(["x"] * 10_000), x=1.5)
+    assert L.data == 15_000.0 and L.depth == 9_999
+    L.backward()
+    (x,) = {n for n in node_names(L) if n.label == "x"}
+    assert x.grad == 10_000.0
+    assert parse("*".join(["x"] * 10_000), x=1.0001).data == pytest.approx(1.0001**10_000, rel=1e-9)
+    assert parse(" - ".join(["x"] * 10_000), x=1.0).data == -9_998.0
+
+
+def test_a_300_input_neuron_parses_and_its_gradients_are_the_inputs():
+    text = " + ".join(f"x{i}*w{i}" for i in range(300))
+    xs = {f"x{i}": (i % 7) - 3.0 for i in range(300)}
+    ws = {f"w{i}": 0.01 * i for i in range(300)}
+    L = parse(f"tanh({text} + b)", xs | ws, b=0.5)
+    z = sum(xs[f"x{i}"] * ws[f"w{i}"] for i in range(300)) + 0.5
+    assert L.data == pytest.approx(math.tanh(z), rel=1e-12)
+    L.backward()
+    named = {n.label: n for n in node_names(L) if n.is_leaf}
+    assert named["w5"].grad == pytest.approx(xs["x5"] * (1 - math.tanh(z) ** 2), rel=1e-12)
+
+
+def test_every_limit_says_which_it_is_with_its_number():
+    text = "+".join(["w"] * (MAX_NODES // 2 + 1))  # MAX_NODES + 1 parts, half the length
+    parts = error(text, w=1)
+    assert parts.reason == (f"limit exceeded: the expression has more than {MAX_NODES} parts "
+                            "(MAX_NODES: numbers, names, operators and calls)")
+    assert parts.position == len(text) - 2  # the last +, the part over the limit
+    depth = error("(" * (MAX_DEPTH + 1) + "w" + ")" * (MAX_DEPTH + 1), w=1)
+    assert "a chain a + b + c + ... is one level however long" in depth.reason
+    length = error("w" * (MAX_LENGTH + 1))
+    assert length.reason.startswith(f"limit exceeded: the expression is longer than {MAX_LENGTH} characters")
 
 
 def balanced(levels):
@@ -168,12 +221,10 @@ def balanced(levels):
     return f"{inner}+{inner}" if levels % 2 else f"({inner})*({inner})"
 
 
-def test_node_count_limit():
-    text = balanced(11)
-    assert len(text) <= MAX_LENGTH
-    assert f"more than {MAX_NODES} parts" in error(text, w=1).reason
-    # 8 levels are fine; + doubles and * squares: 1, 2, 4, 8, 64, 128, 2^14, 2^15, 2^30
+def test_wide_expressions_are_fine():
+    # + doubles and * squares: 1, 2, 4, 8, 64, 128, 2^14, 2^15, 2^30, ...
     assert parse(balanced(8), w=1).data == 2.0**30
+    assert parse(balanced(13), w=0.5).data > 0  # 8,192 w's, 16,383 parts, 13 levels deep
 
 
 # -- fuzzing ---------------------------------------------------------------------------------
@@ -235,3 +286,75 @@ def test_python_syntax_warnings_are_not_printed_to_the_user():
         with pytest.raises(ExpressionError, match="syntax error"):
             parse("1if 2")
     assert [str(w.message) for w in caught] == []
+
+
+def reference(text, x, y):
+    """The text's value by Python's own parser (ast, recursive: fine for short texts) and the
+    engine's ops: what parse() must give, precedence and grouping included."""
+    import ast
+
+    def value(node):
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return {"x": x, "y": y}[node.id]
+        if isinstance(node, ast.UnaryOp):
+            operand = value(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            arg = value(node.args[0])
+            return getattr(arg if isinstance(arg, Value) else Value(arg), node.func.id)()
+        a, b = value(node.left), value(node.right)
+        if not isinstance(a, Value) and not isinstance(b, Value):
+            a = Value(a)
+        return {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+                ast.Div: operator.truediv, ast.Pow: operator.pow}[type(node.op)](a, b)
+    return value(ast.parse(text, mode="eval").body)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "-", "- -", "+"]),
+                          st.sampled_from(["x", "y", "2", "0.5", "3", "tanh(x)", "(x - y)", "exp(-y)"])),
+                min_size=1, max_size=7),
+       st.lists(st.sampled_from([" + ", " - ", "*", " / ", "**"]), min_size=6, max_size=6))
+def test_fuzz_precedence_and_grouping_are_pythons(operands, operators):
+    text = "".join(f"{op}{sign}{operand}" for op, (sign, operand) in zip(["", *operators], operands))
+    x, y = Value(0.7, label="x"), Value(-1.3, label="y")
+    used = {name: v for name, v in (("x", x), ("y", y)) if re.search(rf"\b{name}\b", text)}
+    try:
+        expected = reference(text, x, y)
+    except (ValueError, ArithmeticError):
+        with pytest.raises(ExpressionError):
+            parse(text, **used)
+        return
+    got = parse(text, **used)
+    assert got.data == (expected.data if isinstance(expected, Value) else expected)
+    if isinstance(expected, Value):
+        assert [n.op for n in forward_order(got)] == [n.op for n in forward_order(expected)]
+
+
+def test_long_chains_through_the_command_line():
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "tinygrad_edu", *args], capture_output=True, text=True)
+
+    chain = run("explain", "+".join(["x"] * 10_000), "x=1.5")  # a graph 10,000 deep: nothing recurses
+    assert chain.returncode == 0, chain.stderr
+    assert chain.stdout.splitlines()[-1] == "  ∂L/∂x = 10000.0000"
+    assert chain.stdout.count("∂L/∂x +=") == 10_000
+    neuron = " + ".join(f"x{i}*w{i}" for i in range(300))
+    values = [f"x{i}={i % 5 - 2}" for i in range(300)] + [f"w{i}=0.5" for i in range(300)]
+    done = run("explain", f"tanh({neuron} + b)", *values, "b=0.1", "--lr", "0.1", "--params",
+               ",".join(f"w{i}" for i in range(300)) + ",b")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert sum("←" in line for line in lines) == 301 and not any(line.startswith("  x0 ←") for line in lines)
+    assert "  ∂L/∂w3 = " in done.stdout
+    graph = run("graph", "+".join(["x"] * 10_000), "x=2")
+    assert graph.returncode == 0
+    assert ["x", "2", "10000"] in [line.split() for line in graph.stdout.splitlines()]
+    deep = run("graph", "(" * 300 + "x" + ")" * 300, "x=1")
+    assert deep.returncode == 1
+    assert "limit exceeded: the expression is nested deeper than 200 levels" in deep.stderr

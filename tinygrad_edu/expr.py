@@ -1,10 +1,12 @@
 """A small, safe expression language: ``parse("tanh(w*x + b)", w=-3, x=2, b=6.88)`` → the Value graph.
 
 Grammar: numbers, names, ``+ - * / **``, unary minus, parentheses, and calls to exp, log, tanh,
-sigmoid and relu with one argument. Python's ``ast`` module parses the text; a whitelist walks the
-tree and builds Values — nothing is ever evaluated as Python. Anything outside the grammar (an
-attribute, a subscript, a lambda, a keyword argument, ...) is an ``ExpressionError`` that points at
-the place with a caret:
+sigmoid and relu with one argument, with Python's precedence (``-x**2`` is ``-(x**2)``). Python's
+``tokenize`` splits the text; a small operator-precedence parser (a loop with a stack, no
+recursion) builds the Values — nothing is ever evaluated as Python, and a chain ``a + b + c + ...``
+is as long as the user writes (a 10,000-input neuron is fine). Text outside the grammar (an
+attribute, a subscript, a lambda, a keyword argument, ...) is read by Python's ``ast`` only to name
+what it is, in an ``ExpressionError`` that points at the place with a caret:
 
     unknown function 'open'; the functions are exp, log, tanh, sigmoid, relu
       open('f')
@@ -14,29 +16,38 @@ the place with a caret:
 from __future__ import annotations
 
 import ast
+import io
+import itertools
+import keyword
 import math
 import numbers
 import operator
 import re
+import tokenize
+import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .engine import Value, _constant
 
 __all__ = ["parse", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
-MAX_LENGTH = 10_000  # characters
-MAX_DEPTH = 200  # levels of the syntax tree (Python itself stops at 200 nested parentheses)
-MAX_NODES = 2_000  # numbers, names, operators and calls
+# The limits keep a typo from making a graph no one meant. Length and parts bound the work; depth
+# counts real nesting: each pair of parentheses, call, ** and unary minus inside another is a
+# level, and a chain a + b - c + ... or a * b / c * ... is one level however long it is.
+MAX_LENGTH = 200_000  # characters
+MAX_DEPTH = 200  # levels of nesting
+MAX_NODES = 100_000  # numbers, names, operators and calls
 MAX_LABEL = 12  # a sub-expression at most this long labels its node ("w*x + b")
 
-_BINARY = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
-           ast.Div: ("/", operator.truediv), ast.Pow: ("**", operator.pow)}
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}  # Python's; ** groups to the right
+_AST_BINARY = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow}
 _OTHER_OPERATORS = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
                     ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&"}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _GRAMMAR = "an expression has numbers, names, + - * / **, parentheses and calls to " + ", ".join(FUNCTIONS)
 _NOT_ALLOWED = {  # what a learner would call it
     ast.Attribute: "attribute access (a.b)",
@@ -81,66 +92,215 @@ def parse(text: str, values: Mapping[str, float | Value] | None = None, /,
     Each variable becomes one leaf Value labelled with its name (a Value passed in is used as it
     is); short sub-expressions label their node ("w*x"). Every problem — syntax, an unknown name or
     function, a missing or unused variable, anything outside the grammar, a math error such as
-    log(-1), or a limit (MAX_LENGTH characters, MAX_DEPTH levels, MAX_NODES nodes) — raises an
-    ExpressionError.
+    log(-1), or a limit (MAX_LENGTH characters, MAX_DEPTH levels of nesting, MAX_NODES parts) —
+    raises an ExpressionError.
     """
     if not isinstance(text, str):
         raise TypeError(f"parse: the expression must be a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
-                              text, MAX_LENGTH)
+        raise _limit(f"is longer than {MAX_LENGTH} characters (MAX_LENGTH; it has {len(text)})",
+                     text, MAX_LENGTH)
     if not text.strip():
         raise ExpressionError("the expression is empty", text, 0)
-    tree = _syntax_tree(text)
-    leaves = _leaves(text, tree, {**(values or {})}, variables)
-    root = _Builder(text, tree, leaves).build(tree.body)
-    _unused(text, tree, leaves)
+    items = _Parser(text).postfix()
+    segments = _measure(text, items)
+    leaves = _leaves(text, {**(values or {})}, variables)
+    root = _build(text, items, segments, leaves)
+    used = {item.text for item in items if item.kind == "name"}
+    for name in leaves.keys() - used:  # a variable given but not in the expression is most likely a typo
+        raise ExpressionError(f"{name} was given a value, but the expression does not use {name}", text, None)
     return root if isinstance(root, Value) else Value(root)
 
 
-def _syntax_tree(text: str) -> ast.Expression:
-    try:
-        with warnings.catch_warnings():  # Python's own hints are not the user's to read
-            warnings.simplefilter("ignore", SyntaxWarning)
-            tree = ast.parse(text, mode="eval")
-    except SyntaxError as e:
-        # Python gives no column when the text ends too early ("1 +"): point at the end.
-        position = _offset(text, e.lineno, 0) + e.offset - 1 if e.lineno and e.offset else len(text)
-        raise ExpressionError(f"syntax error: {e.msg}", text, position) from None
-    except (RecursionError, MemoryError):  # nested beyond what Python's parser handles
-        raise ExpressionError(f"the expression is nested too deeply (the limit is {MAX_DEPTH} levels)",
-                              text, 0) from None
-    except ValueError as e:  # characters Python cannot read
-        raise ExpressionError(f"cannot read the expression: {e}", text, 0) from None
-    count, stack = 0, [(tree.body, 1)]
-    while stack:  # limits checked without recursion, before anything is built
-        node, depth = stack.pop()
-        if not isinstance(node, ast.expr):
-            continue
-        count += 1
-        if depth > MAX_DEPTH:
-            raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep",
-                                  text, _position(text, node))
-        if count > MAX_NODES:
-            raise ExpressionError(f"the expression has more than {MAX_NODES} parts",
-                                  text, _position(text, node))
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return tree
+def _limit(what: str, text: str, position: int) -> ExpressionError:
+    """Every limit says the same: which one, and its number."""
+    return ExpressionError(f"limit exceeded: the expression {what}", text, position)
 
 
-def _offset(text: str, lineno: int, column: int) -> int:
-    """Offset in text of a line number (from 1) and a UTF-8 byte column, as ast reports them."""
-    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-    start = starts[max(1, min(lineno, len(starts))) - 1]
-    prefix = text[start:].encode("utf-8", "surrogatepass")[:column]
-    return start + len(prefix.decode("utf-8", "ignore"))
+# -- reading: tokens, then postfix order -------------------------------------------------------
+@dataclass(frozen=True)
+class _Item:
+    """One piece of the expression in postfix order (operands before their operator).
+
+    ``kind``: "number", "name", "binary", "unary", "call" or "group" (a pair of parentheses: it
+    changes no value, only the text an operand spans). ``start``/``end``: the offsets of the token
+    (for "call" and "group" the end is after the ')').
+    """
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    value: object = None  # a number's value, as Python reads the literal (int or float)
 
 
-def _position(text: str, node: ast.AST) -> int:
-    return _offset(text, node.lineno, node.col_offset)
+class _NotRead(Exception):
+    """The parser met text outside the grammar; ``_diagnose`` says what it is (``reason`` when
+    Python cannot parse the text either)."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        self.position, self.reason = position, reason
 
 
-def _leaves(text: str, tree: ast.Expression, values: dict, variables: dict) -> dict[str, Value]:
+class _Parser:
+    """Shunting-yard: operands go straight to the output, operators wait on a stack until an
+    operator that binds less tightly (or the end of their group) comes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]  # where each line starts
+
+    def postfix(self) -> list[_Item]:
+        try:
+            return self._postfix()
+        except _NotRead as e:
+            raise _diagnose(self.text, e.position, e.reason) from None
+
+    def _tokens(self):
+        """(type, string, start offset, end offset) of every token that matters."""
+        readline = io.StringIO(self.text, newline="").readline
+        ended = False
+        try:
+            for token in tokenize.generate_tokens(readline):
+                if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.DEDENT, tokenize.ENDMARKER):
+                    continue
+                start = self.starts[token.start[0] - 1] + token.start[1]
+                if token.type == tokenize.NEWLINE:
+                    ended = True  # the end of the expression: only comments and blank lines may follow
+                    continue
+                if ended or token.type not in (tokenize.NAME, tokenize.NUMBER, tokenize.OP):
+                    raise _NotRead(start, f"cannot read {token.string!r} here")
+                yield token.type, token.string, start, self.starts[token.end[0] - 1] + token.end[1]
+        except (tokenize.TokenError, SyntaxError):  # an open bracket or string at the end, a bad indent
+            raise _NotRead(len(self.text), "the expression ends too early") from None
+
+    def _postfix(self) -> list[_Item]:
+        out: list[_Item] = []
+        stack: list[_Item] = []  # operators and open groups waiting; kind "(" for a group or a call
+        operand_next = True  # what the grammar expects: an operand, or an operator (or ')')
+        previous_name: _Item | None = None  # a NAME just read: a call if '(' follows
+        for kind, string, start, end in self._tokens():
+            if previous_name is not None:
+                name, previous_name = previous_name, None
+                if string == "(":
+                    if name.text not in FUNCTIONS:
+                        raise _NotRead(name.start, f"unknown function {name.text!r}; the functions are "
+                                                   f"{', '.join(FUNCTIONS)}")
+                    stack.append(_Item("(", name.text, name.start, end))
+                    operand_next = True  # the argument
+                    continue
+                out.append(self._variable(name))
+            if operand_next:
+                if kind == tokenize.NUMBER:
+                    try:
+                        value = ast.literal_eval(string)  # Python's literals: 1_000, 0x1f, 1e-3
+                    except SyntaxError:  # 0777, 1__0, more digits than Python converts
+                        raise _NotRead(start, f"cannot read the number {string}") from None
+                    except ValueError:  # a huge hexadecimal number
+                        value = math.inf
+                    if not isinstance(value, (int, float)):
+                        raise _NotRead(start, f"{string} is not a number; {_GRAMMAR}")
+                    out.append(_Item("number", string, start, end, value))
+                    operand_next = False
+                elif kind == tokenize.NAME and not keyword.iskeyword(string):
+                    # Python reads names in NFKC form (ﬁ is fi): so do we
+                    previous_name = _Item("name", unicodedata.normalize("NFKC", string), start, end)
+                    operand_next = False
+                elif string in ("-", "+"):
+                    stack.append(_Item("unary", string, start, end))
+                elif string == "(":
+                    stack.append(_Item("(", "", start, end))
+                else:
+                    raise _NotRead(start, f"{string!r} where a number, a name or '(' should be")
+            elif string in _PRECEDENCE:
+                precedence = _PRECEDENCE[string]
+                while stack and stack[-1].kind != "(" and (
+                        _PRECEDENCE[_operator(stack[-1])] > precedence
+                        or _PRECEDENCE[_operator(stack[-1])] == precedence and string != "**"):
+                    out.append(stack.pop())  # it binds at least as tightly: it is done
+                stack.append(_Item("binary", string, start, end))
+                operand_next = True
+            elif string == ")":
+                while stack and stack[-1].kind != "(":
+                    out.append(stack.pop())
+                if not stack:
+                    raise _NotRead(start, "unmatched ')'")
+                group = stack.pop()
+                out.append(_Item("call" if group.text else "group", group.text, group.start, end))
+            else:
+                raise _NotRead(start, f"{string!r} where an operator or ')' should be")
+        if previous_name is not None:
+            out.append(self._variable(previous_name))
+        if operand_next or any(item.kind == "(" for item in stack):
+            raise _NotRead(len(self.text), "the expression ends too early")
+        out.extend(reversed(stack))
+        return out
+
+
+    @staticmethod
+    def _variable(name: _Item) -> _Item:
+        if name.text in FUNCTIONS:
+            raise _NotRead(name.start, f"{name.text} is a function: call it, as in {name.text}(x)")
+        return name
+
+
+def _operator(item: _Item) -> str:
+    return "unary" if item.kind == "unary" else item.text
+
+
+# -- measuring: what each piece spans, the limits, the labels ------------------------------------
+@dataclass
+class _Span:
+    start: int  # where the operand starts and ends in the text, its parentheses included
+    end: int
+    depth: int  # levels of nesting
+    chain: str  # "+" or "*" when it is an unparenthesized chain of + - or * /, else ""
+
+
+def _measure(text: str, items: list[_Item]) -> list[str | None]:
+    """Check the depth and size limits; return each operator's or call's text ("w*x"), None
+    for the other items. Python's ``ast`` gives a node the same text."""
+    if sum(item.kind != "group" for item in items) > MAX_NODES:
+        over = [item for item in items if item.kind != "group"][MAX_NODES]
+        raise _limit(f"has more than {MAX_NODES} parts (MAX_NODES: numbers, names, operators and calls)",
+                     text, over.start)
+    stack: list[_Span] = []
+    segments: list[str | None] = []
+    # characters that are not spaces before each offset: a text with more than MAX_LABEL of them
+    # cannot label a node, so the long texts of a long chain are never cut out and compared
+    solid = list(itertools.accumulate((not c.isspace() for c in text), initial=0))
+    for item in items:
+        segment_start = None
+        if item.kind in ("number", "name"):
+            span = _Span(item.start, item.end, 0, "")
+        elif item.kind == "binary":
+            b, a = stack.pop(), stack.pop()
+            chain = {"+": "+", "-": "+", "*": "*", "/": "*"}.get(item.text, "")
+            if chain and a.chain == chain:  # one more link of the same chain: no deeper
+                depth = max(a.depth, b.depth + 1)
+            else:
+                depth = max(a.depth, b.depth) + 1
+            span = _Span(a.start, b.end, depth, chain)
+            segment_start = a.start
+        elif item.kind == "group":
+            inner = stack.pop()
+            span = _Span(item.start, item.end, inner.depth + 1, "")
+        else:  # unary or call
+            inner = stack.pop()
+            span = _Span(item.start, max(item.end, inner.end), inner.depth + 1, "")
+            segment_start = item.start
+        if span.depth > MAX_DEPTH:
+            raise _limit(f"is nested deeper than {MAX_DEPTH} levels (MAX_DEPTH: each pair of parentheses, "
+                         "call, ** and unary minus inside another is a level; a chain a + b + c + ... is "
+                         "one level however long)", text, item.start)
+        stack.append(span)
+        short = segment_start is not None and solid[span.end] - solid[segment_start] <= MAX_LABEL
+        segments.append(" ".join(text[segment_start:span.end].split()) if short else None)
+    return segments
+
+
+# -- building the Values ----------------------------------------------------------------------
+def _leaves(text: str, values: dict, variables: dict) -> dict[str, Value]:
     """One leaf Value per variable given (a Value passed in is used as it is)."""
     twice = values.keys() & variables.keys()
     if twice:
@@ -160,109 +320,142 @@ def _leaves(text: str, tree: ast.Expression, values: dict, variables: dict) -> d
     return leaves
 
 
-def _unused(text: str, tree: ast.Expression, leaves: dict[str, Value]) -> None:
-    """A variable given but not in the expression is most likely a typo: say so."""
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    for name in leaves.keys() - used:
-        raise ExpressionError(f"{name} was given a value, but the expression does not use {name}",
-                              text, None)
-
-
-class _Builder:
-    """Walks the syntax tree and builds Values, allowing only the grammar's node types."""
-
-    def __init__(self, text: str, tree: ast.Expression, leaves: dict[str, Value]) -> None:
-        self.text, self.leaves = text, leaves
-        self.root = tree.body
-        # A short sub-expression labels its node, unless it occurs twice (two nodes, one name).
-        ops = (ast.BinOp, ast.UnaryOp, ast.Call)
-        self.segments = Counter(self._segment(n) for n in ast.walk(tree) if isinstance(n, ops))
-
-    def build(self, node: ast.expr) -> Value | float:
-        """A Value, or a float for a number literal (the engine wraps it as a constant when used)."""
-        if isinstance(node, ast.Constant):
-            return self._number(node)
-        if isinstance(node, ast.Name):
-            return self._name(node)
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            symbol, apply = _BINARY[type(node.op)]
-            a, b = self.build(node.left), self.build(node.right)
-            if not isinstance(a, Value) and not isinstance(b, Value):
-                a = _constant(a, symbol)  # 2 * 3: make the graph anyway
-            return self._labelled(node, lambda: apply(a, b))
-        if isinstance(node, ast.BinOp):
-            symbol = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
-            raise self._error(f"the operator {symbol} is not allowed; {_GRAMMAR}", node)
-        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-            x = self.build(node.operand)
-            if not isinstance(x, Value) or isinstance(node.op, ast.UAdd):
-                return _UNARY[type(node.op)](x)  # -2 is a number; +x is x itself
-            return self._labelled(node, lambda: -x)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        what = _NOT_ALLOWED.get(type(node), f"'{self._segment(node)}'")
-        raise self._error(f"{what}: not allowed; {_GRAMMAR}", node)
-
-    def _number(self, node: ast.Constant) -> float:
-        x = node.value
-        if not isinstance(x, (int, float)) or isinstance(x, bool):
-            raise self._error(f"{x!r} is not a number; {_GRAMMAR}", node)
+def _build(text: str, items: list[_Item], segments: list[str | None],
+           leaves: dict[str, Value]) -> Value | float:
+    """The Values, from the postfix items (one stack, no recursion); a float for a number alone."""
+    root = max(k for k, item in enumerate(items) if item.kind != "group")  # the last thing computed
+    # a short sub-expression labels its node, unless it occurs twice (two nodes, one name)
+    counts = Counter(segment for segment in segments if segment is not None)
+    stack: list[Value | float] = []
+    for k, (item, segment) in enumerate(zip(items, segments)):
+        if item.kind == "group":
+            continue
+        if item.kind == "number":
+            stack.append(_number(text, item))
+            continue
+        if item.kind == "name":
+            if item.text not in leaves:
+                given = ", ".join(leaves) or "none"
+                raise ExpressionError(f"unknown name {item.text!r}; the variables given are: {given}",
+                                      text, item.start)
+            stack.append(leaves[item.text])
+            continue
+        if item.kind == "unary" and item.text == "+":
+            continue  # +x is x itself
         try:
-            x = float(x)
-        except OverflowError:
-            x = math.inf
-        if not math.isfinite(x):
-            raise self._error(f"the number {self._segment(node)} is too large for a float", node)
-        return x
+            out = _apply(item, stack)
+        except (ValueError, ArithmeticError) as e:  # log(-1), 1/0, exp(1000)
+            raise ExpressionError(str(e), text, item.start) from None
+        if isinstance(out, Value) and k != root and segment is not None and len(segment) <= MAX_LABEL \
+                and counts[segment] == 1:
+            out.label = segment
+        stack.append(out)
+    return stack[-1]
 
-    def _name(self, node: ast.Name) -> Value:
-        if node.id in self.leaves:
-            return self.leaves[node.id]
-        if node.id in FUNCTIONS:
-            raise self._error(f"{node.id} is a function: call it, as in {node.id}(x)", node)
-        given = ", ".join(self.leaves) or "none"
-        raise self._error(f"unknown name {node.id!r}; the variables given are: {given}", node)
 
-    def _call(self, node: ast.Call) -> Value:
+def _apply(item: _Item, stack: list[Value | float]) -> Value | float:
+    """One operator or call, on the operands at the top of the stack."""
+    if item.kind == "binary":
+        b, a = stack.pop(), stack.pop()
+        if not isinstance(a, Value) and not isinstance(b, Value):
+            a = _constant(a, item.text)  # 2 * 3: make the graph anyway
+        return _BINARY[item.text](a, b)
+    x = stack.pop()
+    if item.kind == "unary":
+        return -x  # of a number, a number: -2
+    return getattr(x if isinstance(x, Value) else _constant(x, item.text), item.text)()
+
+
+def _number(text: str, item: _Item) -> float:
+    try:
+        x = float(item.value)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise ExpressionError(f"the number {item.text} is too large for a float", text, item.start)
+    return x
+
+
+# -- text outside the grammar: what is it? ------------------------------------------------------
+def _diagnose(text: str, position: int, reason: str) -> ExpressionError:
+    """The error for text the parser does not read. Python's ``ast`` names the construct (an
+    attribute, a lambda, ...) when it can parse the text; else the parser's own ``reason``."""
+    try:
+        with warnings.catch_warnings():  # Python's own hints are not the user's to read
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        # Python gives no column when the text ends too early ("1 +"): point at the end.
+        at = _offset(text, e.lineno, 0) + e.offset - 1 if e.lineno and e.offset else len(text)
+        return ExpressionError(f"syntax error: {e.msg}", text, at)
+    except ValueError as e:  # characters Python cannot read
+        return ExpressionError(f"cannot read the expression: {e}", text, 0)
+    except (RecursionError, MemoryError):  # nested beyond what Python's parser handles
+        return ExpressionError(reason, text, position)
+    stack: list[ast.AST] = [tree.body]
+    while stack:  # the first node outside the grammar, in reading order
+        node = stack.pop()
+        problem = _outside_grammar(text, node)
+        if problem:
+            return problem
+        children = [*node.args, *node.keywords] if isinstance(node, ast.Call) else ast.iter_child_nodes(node)
+        stack.extend(reversed([child for child in children if isinstance(child, (ast.expr, ast.keyword))]))
+    return ExpressionError(reason, text, position)
+
+
+def _outside_grammar(text: str, node: ast.AST) -> ExpressionError | None:
+    """What is wrong with this node, or None when the grammar has it."""
+    def error(reason: str, at: ast.AST = node) -> ExpressionError:
+        return ExpressionError(reason, text, _position(text, at))
+
+    if isinstance(node, ast.Name):
+        is_function = node.id in FUNCTIONS
+        return error(f"{node.id} is a function: call it, as in {node.id}(x)") if is_function else None
+    if isinstance(node, ast.Constant):
+        x = node.value
+        return None if isinstance(x, (int, float)) and not isinstance(x, bool) else \
+            error(f"{x!r} is not a number; {_GRAMMAR}")
+    if isinstance(node, ast.BinOp):
+        if type(node.op) in _AST_BINARY:
+            return None
+        symbol = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+        return error(f"the operator {symbol} is not allowed; {_GRAMMAR}")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return None
+    if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):  # a.b(...), f(x)(y), ...
-            what = _NOT_ALLOWED.get(type(node.func), f"calling '{self._segment(node.func)}'")
-            raise self._error(f"{what}: not allowed; {_GRAMMAR}", node.func)
+            what = _NOT_ALLOWED.get(type(node.func), f"calling '{_segment(text, node.func)}'")
+            return error(f"{what}: not allowed; {_GRAMMAR}", node.func)
         name = node.func.id
         if name not in FUNCTIONS:
-            raise self._error(f"unknown function {name!r}; the functions are {', '.join(FUNCTIONS)}", node)
+            return error(f"unknown function {name!r}; the functions are {', '.join(FUNCTIONS)}")
         if node.keywords:
-            raise self._error(f"keyword arguments are not allowed; {name} takes one argument",
-                              node.keywords[0])
+            return error(f"keyword arguments are not allowed; {name} takes one argument", node.keywords[0])
         if len(node.args) != 1:
-            raise self._error(f"{name} takes one argument, got {len(node.args)}", node)
-        x = self.build(node.args[0])
-        if not isinstance(x, Value):
-            x = _constant(x, name)
-        return self._labelled(node, getattr(x, name))
+            return error(f"{name} takes one argument, got {len(node.args)}")
+        return None
+    what = _NOT_ALLOWED.get(type(node), f"'{_segment(text, node)}'")
+    return error(f"{what}: not allowed; {_GRAMMAR}")
 
-    def _labelled(self, node: ast.expr, compute) -> Value:
-        """compute() with a math error turned into an ExpressionError at node; label it when short."""
-        try:
-            out = compute()
-        except (ValueError, ArithmeticError) as e:
-            raise self._error(str(e), node) from None
-        segment = self._segment(node)
-        if node is not self.root and len(segment) <= MAX_LABEL and self.segments[segment] == 1:
-            out.label = segment
-        return out
 
-    def _segment(self, node: ast.expr) -> str:
-        """The text of node as typed, on one line."""
-        return " ".join((ast.get_source_segment(self.text, node) or "").split())
+def _segment(text: str, node: ast.expr) -> str:
+    """The text of node as typed, on one line."""
+    return " ".join((ast.get_source_segment(text, node) or "").split())
 
-    def _error(self, reason: str, node: ast.AST) -> ExpressionError:
-        """An error with the caret at node; for an operator or an attribute, at its symbol."""
-        text = self.text
-        if isinstance(node, ast.BinOp):  # the first character after the left operand and its ')'s
-            end = _offset(text, node.left.end_lineno, node.left.end_col_offset)
-            position = end + re.match(r"[\s)]*", text[end:]).end()
-        elif isinstance(node, ast.Attribute):  # the dot
-            position = text.rfind(".", 0, _offset(text, node.end_lineno, node.end_col_offset))
-        else:
-            position = _position(text, node)
-        return ExpressionError(reason, text, position)
+
+def _offset(text: str, lineno: int, column: int) -> int:
+    """Offset in text of a line number (from 1) and a UTF-8 byte column, as ast reports them."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    start = starts[max(1, min(lineno, len(starts))) - 1]
+    prefix = text[start:].encode("utf-8", "surrogatepass")[:column]
+    return start + len(prefix.decode("utf-8", "ignore"))
+
+
+def _position(text: str, node: ast.AST) -> int:
+    """Where the caret goes for node: for an operator or an attribute, at its symbol."""
+    if isinstance(node, ast.BinOp):  # the first character after the left operand and its ')'s
+        end = _offset(text, node.left.end_lineno, node.left.end_col_offset)
+        return end + re.match(r"[\s)]*", text[end:]).end()
+    if isinstance(node, ast.Attribute):  # the dot
+        return text.rfind(".", 0, _offset(text, node.end_lineno, node.end_col_offset))
+    return _offset(text, node.lineno, node.col_offset)
