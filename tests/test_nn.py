@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import nn
-from tinygrad_edu.engine import Value
+from tinygrad_edu.engine import Value, topological_order
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.nn import MLP, Layer, Module, Neuron
 
@@ -201,6 +201,63 @@ def test_mlp_output_and_gradients_match_pytorch(activation, output_activation):
 
 
 # -- training, micrograd style ---------------------------------------------------------------------
+def graph_size(root):
+    return len(topological_order(root))
+
+
+@pytest.mark.parametrize("x", [[0.5, -1.5, 2.0], [Value(0.5), Value(-1.5), Value(2.0)],
+                               [0.5, Value(-1.5), 2]])
+def test_fused_neurons_give_the_chains_numbers_with_fewer_nodes(x):
+    fused, chain = MLP(3, [5, 4, 2], seed=4), MLP(3, [5, 4, 2], seed=4, fused=False)
+    out_fused, out_chain = fused(x), chain(x)
+    assert [o.data for o in out_fused] == [o.data for o in out_chain]  # the same additions, in order
+    loss_fused, loss_chain = (sum((o * o for o in out), Value(0.0)) for out in (out_fused, out_chain))
+    loss_fused.backward()
+    loss_chain.backward()
+    assert [p.grad for p in fused.parameters()] == pytest.approx([p.grad for p in chain.parameters()],
+                                                                  rel=1e-13, abs=1e-15)
+    assert any(p.grad != 0.0 for p in fused.parameters())
+    assert graph_size(loss_fused) < graph_size(loss_chain)
+
+
+def test_a_fused_neuron_is_one_node_a_chain_is_two_per_input():
+    x = [Value(1.0), Value(2.0), Value(3.0)]
+    fused, chain = Neuron(3, seed=1), Neuron(3, seed=1, fused=False)
+    y = fused(x)
+    assert y.op == "relu" and y.parents[0].op == "linear"
+    assert y.parents[0].parents == (*fused.w, *x, fused.b)
+    assert graph_size(y) == 3 + 3 + 1 + 1 + 1  # w, x, b, the linear node, relu
+    assert graph_size(chain(x)) == 3 + 3 + 1 + 2 * 3 + 1  # ... and a * and a + per input
+    assert fused(x).data == chain(x).data
+    assert Layer(3, 2, fused=False).neurons[1].fused is False
+    assert MLP(3, [2, 1], fused=False).layers[1].neurons[0].fused is False
+    with pytest.raises(TypeError, match="fused"):
+        Neuron(3, fused="yes")
+
+
+@needs_torch
+def test_fused_mlp_matches_pytorch_linear_layers():
+    model = MLP(3, [4, 2], seed=5)
+    x = [0.25, -1.0, 1.5]
+    out = model(x)
+    (out[0] * out[1]).backward()
+    h = torch.tensor(x, dtype=torch.float64)
+    params = []
+    for l, layer in enumerate(model.layers):
+        W = torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
+                         requires_grad=True)
+        B = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
+        params.append((W, B))
+        h = torch.nn.functional.linear(h, W, B)
+        h = h.relu() if l < len(model.layers) - 1 else h
+    assert [o.data for o in out] == pytest.approx(h.tolist(), rel=1e-14)
+    (h[0] * h[1]).backward()
+    for layer, (W, B) in zip(model.layers, params):
+        ours = [w.grad for n in layer.neurons for w in n.w]
+        assert ours == pytest.approx(W.grad.flatten().tolist(), rel=1e-13, abs=1e-300)
+        assert [n.b.grad for n in layer.neurons] == pytest.approx(B.grad.tolist(), rel=1e-13)
+
+
 def test_micrograd_training_loop_runs_unchanged_and_the_loss_falls():
     rng = random.Random(0)
     X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(24)]
@@ -498,3 +555,19 @@ def test_same_weights_and_outputs_as_micrograd_after_random_seed():
     ours = MLP(2, [16, 16, 1], seed=1337)
     assert data(ours) == [p.data for p in theirs.parameters()]
     assert ours([0.5, -1.5]).data == theirs([0.5, -1.5]).data
+
+
+def test_fused_gradients_match_micrograds_chain():
+    micrograd_nn = pytest.importorskip("micrograd.nn", reason="micrograd is not installed (the bench extra)")
+    random.seed(7)
+    theirs = micrograd_nn.MLP(3, [4, 4, 1])
+    ours = MLP(3, [4, 4, 1], seed=7)
+    xs = [[0.5, -1.5, 2.0], [1.0, 0.25, -0.5], [-2.0, 1.0, 0.75]]
+    loss_theirs = sum((theirs(x) - 1.0) ** 2 for x in xs)
+    loss_ours = sum((ours(x) - 1.0) ** 2 for x in xs)
+    assert loss_ours.data == loss_theirs.data
+    loss_theirs.backward()
+    loss_ours.backward()
+    assert [p.grad for p in ours.parameters()] == pytest.approx([p.grad for p in theirs.parameters()],
+                                                                 rel=1e-13, abs=1e-15)
+    assert any(p.grad != 0.0 for p in ours.parameters())

@@ -2,33 +2,44 @@
 
 Every op does two things in the forward pass, side by side:
 
-    the value                 out = f(a, b)
-    the local derivatives     ∂out/∂a, ∂out/∂b
+    the value                 out = f(x₁, ..., xₙ)
+    the local derivatives     ∂out/∂x₁, ..., ∂out/∂xₙ
 
 and records its inputs. ``backward()`` is then nothing but the chain rule,
 
-    ∂L/∂a += ∂out/∂a · ∂L/∂out
+    ∂L/∂xᵢ += ∂out/∂xᵢ · ∂L/∂out
 
-applied to every node once, from the output back to the leaves.
+applied to every edge once, from the output back to the leaves.
 
-Why it is fast: a node is one object with ``__slots__`` (no ``__dict__``, no
-closure, so no reference cycles and one object for Python's cycle collector to
-scan, where micrograd makes about seven), its inputs live in two slots instead
-of a tuple, and each node knows its ``depth`` (1 + the deepest input), so
-``backward()`` orders the graph level by level in one pass, with no recursion
-and no sort. (``python -m benchmarks`` measures it against micrograd and PyTorch.)
+An op may have any number of inputs. Besides the unary and binary ops (``a + b``, ``a.tanh()``)
+there are ``sum(values)``, ``dot(w, x)`` and ``linear(x, w, b)``: a neuron's pre-activation
+
+    y = b + Σᵢ wᵢ·xᵢ        ∂y/∂wᵢ = xᵢ,   ∂y/∂xᵢ = wᵢ,   ∂y/∂b = 1
+
+is one node, where a chain of ``*`` and ``+`` makes 2n of them.
+
+Why it is fast: fewer, smaller objects. A node is one object with ``__slots__`` (no ``__dict__``,
+no closure, so no reference cycles: Python's cycle collector scans one object where micrograd
+makes about seven); a unary or binary op keeps its inputs in two slots instead of a tuple, and
+an n-ary one keeps two tuples. Each node is numbered when it is made, after its inputs, so
+``backward()`` orders the graph newest first with one sort: no recursion, any depth.
+(``python -m benchmarks`` measures it against micrograd and PyTorch.)
 """
 
 from __future__ import annotations
 
+import builtins
+import itertools
 import math
 import numbers
+import operator
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["Value", "no_grad", "is_grad_enabled"]
+# sum is left out on purpose: ``from tinygrad_edu.engine import *`` must not hide Python's sum.
+__all__ = ["Value", "no_grad", "is_grad_enabled", "dot", "linear"]
 
 
 # -- no_grad -------------------------------------------------------------------------
@@ -84,9 +95,11 @@ class Value:
     ``parents``      the op's inputs            ``local_grads``  ∂self/∂parent, one per parent
     """
 
-    # _a, _b: the inputs (None when absent); _da, _db: ∂self/∂_a, ∂self/∂_b;
+    # _a, _b: a unary or binary op's inputs (None when absent); _da, _db: ∂self/∂_a, ∂self/∂_b.
+    # (An n-ary op is a _ManyInputs, whose two tuples take the place of these four.)
+    # _made: when it was made (a counter: every node is made after its inputs);
     # _visit: which backward() call last met this node.
-    __slots__ = ("data", "grad", "label", "op", "depth", "_a", "_b", "_da", "_db", "_visit")
+    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db", "_made", "_visit")
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, Value):
@@ -97,9 +110,9 @@ class Value:
             raise TypeError(f"Value(label=...) must be a str, got {type(label).__name__}")
         self.label = label
         self.op = ""
-        self.depth = 0
         self._a = self._b = None
         self._da = self._db = 0.0
+        self._made = next(_clock)
         self._visit = None
 
     # -- the graph, as the rest of the library (and micrograd code) sees it ------------
@@ -119,7 +132,7 @@ class Value:
 
     @property
     def is_leaf(self) -> bool:
-        return self._a is None
+        return not self.op
 
     @property
     def is_constant(self) -> bool:
@@ -247,39 +260,43 @@ class Value:
         Gradients of intermediate nodes start from 0 on every call; leaves accumulate
         (as in PyTorch: call ``zero_grad()`` between training steps).
 
-        A node is deeper than each of its inputs, so walking the graph one depth level at
-        a time, deepest first, finishes every user of a node before the node itself: its
-        grad is complete when its turn comes. Inputs are found as we go (one pass, no
-        recursion, no sort); ``topological_order`` lists the same order.
+        First every op this one depends on is found (a list walked while it grows: no
+        recursion, so a graph a million ops deep is fine) and put newest first. A node is
+        made after its inputs, so all the users of a node come before it: its grad is
+        complete when its turn comes. ``topological_order`` lists the same order.
         """
         gradient = _as_float(gradient, "backward(gradient)")
-        if self._a is None:  # a leaf on its own: ∂self/∂self = 1
+        if not self.op:  # a leaf on its own: ∂self/∂self = 1
             self.grad += gradient
             return
-        self.grad = gradient
-        levels: list[list[Value]] = [[] for _ in range(self.depth + 1)]  # levels[d]: depth-d nodes met
-        levels[self.depth].append(self)
         visit = object()  # marks the nodes met in this call
         self._visit = visit
-        for level in reversed(levels):
-            for node in level:
-                g = node.grad  # ∂L/∂node, complete: every user of node is done
-                a = node._a
-                if a._visit is not visit:  # first meeting: reset an op's grad, schedule it
-                    a._visit = visit
-                    if a._a is not None:
-                        a.grad = 0.0
-                        levels[a.depth].append(a)
-                a.grad += node._da * g  # the chain rule
+        ops = [self]
+        for node in ops:
+            a = node._a
+            inputs = node._inputs if a is None else (a,) if node._b is None else (a, node._b)
+            for p in inputs:
+                if p._visit is not visit:  # first meeting: an op's grad starts from 0
+                    p._visit = visit
+                    if p.op:
+                        p.grad = 0.0
+                        ops.append(p)
+        ops.sort(key=_made, reverse=True)
+        self.grad = gradient
+        for node in ops:
+            g = node.grad  # ∂L/∂node, complete: every user of node came before it
+            a = node._a
+            if a is None:  # n-ary: the inputs and their local derivatives in two tuples
+                local_grads = node._locals
+                if g == 0.0 and math.isfinite(_add_up(local_grads)):
+                    continue  # every d·0 is 0: nothing to pass on (a dead ReLU's neuron, say)
+                for p, d in zip(node._inputs, local_grads):
+                    p.grad += d * g  # the chain rule
+            else:  # unary or binary: the same rule, the inputs in slots (no tuple to walk)
+                a.grad += node._da * g
                 b = node._b
-                if b is None:
-                    continue
-                if b._visit is not visit:  # the same two steps for the second input
-                    b._visit = visit
-                    if b._a is not None:
-                        b.grad = 0.0
-                        levels[b.depth].append(b)
-                b.grad += node._db * g
+                if b is not None:
+                    b.grad += node._db * g
 
     # -- plumbing -------------------------------------------------------------------------
     def item(self) -> float:
@@ -309,7 +326,24 @@ class _Constant(Value):
         return True
 
 
+class _ManyInputs(Value):
+    """A Value made by an op with any number of inputs (``sum``, ``dot``, ``linear``): the inputs
+    and their local derivatives in two tuples, where unary and binary ops use four slots."""
+
+    __slots__ = ("_inputs", "_locals")
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        return self._inputs
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        return self._locals
+
+
 _new = object.__new__
+_clock = itertools.count()  # numbers nodes in the order they are made (thread-safe: one C call)
+_made = operator.attrgetter("_made")
 
 
 def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db: float = 0.0) -> Value:
@@ -318,20 +352,34 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.op = op
+    out._made = next(_clock)
+    out._visit = None
     if _open_no_grad_blocks and not _grad_enabled.get():
         out.op = ""  # no_grad: a value with no history, like a leaf
-        out.depth = 0
         out._a = out._b = None
         out._da = out._db = 0.0
-        out._visit = None
         return out
+    out.op = op
     out._a = a
     out._da = da
     out._b = b
     out._db = db
-    depth = a.depth if b is None or a.depth >= b.depth else b.depth
-    out.depth = depth + 1
+    return out
+
+
+def _many(data: float, op: str, inputs: tuple, local_grads: tuple) -> Value:
+    """A Value made by op from any number of inputs, with ∂out/∂inputs[i] = local_grads[i]."""
+    if _open_no_grad_blocks and not _grad_enabled.get():
+        return _node(data, "", None, 0.0)  # no_grad: a leaf
+    out = _new(_ManyInputs)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = op
+    out._a = out._b = None
+    out._inputs = inputs
+    out._locals = local_grads
+    out._made = next(_clock)
     out._visit = None
     return out
 
@@ -343,11 +391,131 @@ def _constant(x: object, op: str) -> Value:
     c.grad = 0.0
     c.label = ""
     c.op = ""
-    c.depth = 0
     c._a = c._b = None
     c._da = c._db = 0.0
+    c._made = next(_clock)
     c._visit = None
     return c
+
+
+# -- ops with any number of inputs -------------------------------------------------------------
+# Plain numbers among the inputs are constants: they are folded into the value and get no input
+# slot (nothing to differentiate). The value is added up left to right, in the order a chain of
+# + and * adds it, so both give the same float.
+def sum(values: Iterable[Value | float]) -> Value:  # torch.sum; not in __all__ (see there)
+    """y = Σᵢ vᵢ   with   ∂y/∂vᵢ = 1 for every i: one node, however many values."""
+    values = _sequence(values, "sum", "values")
+    if _all_values(values):
+        return _many(_add_up([v.data for v in values]), "sum", values, (1.0,) * len(values))
+    inputs, total = [], 0.0
+    for i, v in enumerate(values):
+        if isinstance(v, Value):
+            inputs.append(v)
+            total += v.data
+        else:
+            total += _operand(v, "sum", f"values[{i}]")
+    return _many(total, "sum", _some(inputs, "sum", "values"), (1.0,) * len(inputs))
+
+
+def dot(w: Sequence[Value | float], x: Sequence[Value | float]) -> Value:
+    """y = Σᵢ wᵢ·xᵢ   with   ∂y/∂wᵢ = xᵢ,  ∂y/∂xᵢ = wᵢ   (torch.dot): one node for n products."""
+    return _affine("dot", w, x, None)
+
+
+def linear(x: Sequence[Value | float], w: Sequence[Value | float], b: Value | float) -> Value:
+    """y = b + Σᵢ wᵢ·xᵢ   with   ∂y/∂wᵢ = xᵢ,  ∂y/∂xᵢ = wᵢ,  ∂y/∂b = 1.
+
+    A neuron's pre-activation as one node (torch.nn.functional.linear, for one output). Its
+    inputs are w₁..wₙ, then x₁..xₙ, then b: those of them that are Values.
+    """
+    return _affine("linear", w, x, b)
+
+
+def _affine(op: str, w, x, b) -> Value:
+    """b + Σᵢ wᵢ·xᵢ for dot (b None: no bias) and linear, any of the inputs a number."""
+    w, x = _sequence(w, op, "w"), _sequence(x, op, "x")
+    if len(w) != len(x):
+        raise ValueError(f"{op}: w has {len(w)} entries and x has {len(x)}; they must be the same length")
+    if (b is None or isinstance(b, Value)) and _all_values(w):
+        if _all_values(x) or all(type(v) is float for v in x):
+            return _linear_layer(op, x, [w], [b])[0]
+    total = 0.0 if b is None else b.data if isinstance(b, Value) else _operand(b, op, "b")
+    w_in, w_d, x_in, x_d = [], [], [], []
+    for i, (wi, xi) in enumerate(zip(w, x)):
+        wf = wi.data if isinstance(wi, Value) else _operand(wi, op, f"w[{i}]")
+        xf = xi.data if isinstance(xi, Value) else _operand(xi, op, f"x[{i}]")
+        total += wf * xf
+        if isinstance(wi, Value):
+            w_in.append(wi)
+            w_d.append(xf)  # ∂y/∂wᵢ = xᵢ
+        if isinstance(xi, Value):
+            x_in.append(xi)
+            x_d.append(wf)  # ∂y/∂xᵢ = wᵢ
+    inputs, local_grads = [*w_in, *x_in], [*w_d, *x_d]
+    if isinstance(b, Value):
+        inputs.append(b)
+        local_grads.append(1.0)  # ∂y/∂b = 1
+    return _many(total, op, _some(inputs, op, "w, x and b"), tuple(local_grads))
+
+
+def _linear_layer(op: str, x: Sequence, weights: Sequence[Sequence[Value]],
+                  biases: Sequence[Value | None]) -> list[Value]:
+    """``linear(x, w, b)`` for each row w of weights with its b (None: ``dot``): a layer's
+    pre-activations, one node each. Unchecked, for speed: x is a list of Values or a list of
+    floats (the data: constants, no slots), each w an equally long list of Values (nn.Layer
+    checks its input once and made its parameters; linear and dot check theirs).
+
+    A few C-level passes per neuron instead of a Python loop per input: x's data is read once
+    for the whole layer, and the local derivatives are the data swapped (∂y/∂wᵢ = xᵢ, ∂y/∂xᵢ = wᵢ).
+    """
+    if isinstance(x[0], Value):
+        xd = [v.data for v in x]
+    else:
+        xd, x = x, ()  # constants: they take no slot, and have no derivative
+    out = []
+    for w, b in zip(weights, biases):
+        wd = [v.data for v in w]
+        x_grads = wd if x else ()  # ∂y/∂xᵢ = wᵢ, for the xᵢ that are Values
+        if b is None:
+            out.append(_many(_add_up(map(operator.mul, wd, xd)), op, (*w, *x), (*xd, *x_grads)))
+        else:
+            out.append(_many(_add_up(map(operator.mul, wd, xd), b.data), op, (*w, *x, b),
+                             (*xd, *x_grads, 1.0)))  # ... and ∂y/∂b = 1
+    return out
+
+
+_add_up = builtins.sum  # Python's sum: in this module the name is the op above
+
+
+def _all_values(items: Sequence) -> bool:
+    return all(map(isinstance, items, itertools.repeat(Value, len(items))))
+
+
+def _sequence(items: object, op: str, name: str) -> tuple:
+    """items as a non-empty tuple, or an error naming op and the argument."""
+    if isinstance(items, (Value, str, bytes)) or not isinstance(items, Iterable):
+        raise TypeError(f"{op}: {name} must be a list of Values or numbers, got {type(items).__name__}: "
+                        f"{items!r}")
+    items = tuple(items)
+    if not items:
+        raise ValueError(f"{op}: {name} is empty; it needs at least one Value or number")
+    return items
+
+
+def _operand(x: object, op: str, where: str) -> float:
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"{op}: {where} must be a Value or a real number (int or float), "
+                    f"got {type(x).__name__}: {x!r}")
+
+
+def _some(inputs: list[Value], op: str, names: str) -> tuple[Value, ...]:
+    if not inputs:
+        raise ValueError(f"{op}: {names} are all numbers; there is nothing to differentiate "
+                         "(compute it with plain Python)")
+    return tuple(inputs)
 
 
 def _power(a: float, n: float) -> float:
@@ -374,17 +542,15 @@ def _power_grad(a: float, n: float) -> float:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root in the order ``backward()`` meets them: by depth,
-    deepest first, and within a depth in the order they were found (first input first).
+    """Every node reachable from root in the order ``backward()`` handles them: newest first.
     Each node comes before its inputs. Pure: it changes no grad.
     """
-    levels: list[list[Value]] = [[] for _ in range(root.depth + 1)]
-    levels[root.depth].append(root)
     seen = {root}
-    for level in reversed(levels):
-        for node in level:
-            for parent in node.parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    levels[parent.depth].append(parent)
-    return [node for level in reversed(levels) for node in level]
+    nodes = [root]
+    for node in nodes:  # the list grows while we walk it: no recursion
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                nodes.append(parent)
+    nodes.sort(key=_made, reverse=True)
+    return nodes

@@ -4,6 +4,10 @@ A neuron computes a weighted sum of its inputs plus a bias, then an activation:
 
     out = f(b + w₀·x₀ + w₁·x₁ + ... + wₙ₋₁·xₙ₋₁)        f ∈ {relu, tanh, sigmoid, linear}
 
+The sum is one node of the graph (``engine.linear``: ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1), so a
+neuron adds two nodes, not 2n + 2. ``fused=False`` builds micrograd's chain of ``*`` and ``+``
+instead, a node per multiplication: the same numbers, a bigger picture.
+
 Every weight and bias is a leaf Value, so after ``loss.backward()`` each one holds ∂loss/∂w and
 training is the loop ``p.data -= lr * p.grad`` over ``model.parameters()``. Each parameter is
 labelled for pictures and derivations: in an MLP, layer l (from 1), neuron j and input i (from 0)
@@ -16,6 +20,7 @@ linear output, weights uniform in [-1, 1], biases 0) plus activations by name, s
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import numbers
@@ -23,7 +28,7 @@ import os
 import random
 from collections.abc import Callable, Sequence
 
-from .engine import Value
+from .engine import Value, _linear_layer, linear
 from .files import write_atomic
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load"]
@@ -268,10 +273,13 @@ class Neuron(Module):
     ``seed``: an int, a ``random.Random`` to draw from, or None (Python's global generator).
     ``prefix``/``index`` name the parameters: ``w{prefix}[{i}]`` and ``b{prefix}``, or with an index j
     ``w{prefix}[{j},{i}]`` and ``b{prefix}[{j}]``.
+    ``fused``: True (the default) computes b + Σᵢ wᵢ·xᵢ as one node; False as micrograd's chain
+    ``b + w₀·x₀ + w₁·x₁ ...`` of 2n nodes. Both give the same value (the same additions, in the same order).
     """
 
     def __init__(self, nin: int, activation: str = "relu", nonlin: bool | None = None, *,
-                 seed: int | random.Random | None = None, prefix: str = "", index: int | None = None):
+                 seed: int | random.Random | None = None, prefix: str = "", index: int | None = None,
+                 fused: bool = True):
         nin = _count(nin, "Neuron(nin)")
         activation = _activation(activation, "Neuron(activation)")
         if nonlin is False:
@@ -287,6 +295,9 @@ class Neuron(Module):
         self.b = Value(0.0, label=f"b{prefix}" if index is None else f"b{prefix}[{index}]")
         self.activation = activation
         self._f = _ACTIVATIONS[activation]
+        if not isinstance(fused, bool):
+            raise TypeError(f"Neuron(fused=...) must be True or False, got {fused!r}")
+        self.fused = fused
 
     @property
     def nonlin(self) -> bool:
@@ -294,18 +305,16 @@ class Neuron(Module):
         return self._f is not None
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        w = self.w
-        try:
-            ok = len(x) == len(w)
-        except TypeError:  # no len(): not a list
-            ok = False
-        if not ok:
-            raise _input_error(self, len(w), x)
+        return _forward([self], *_check_input(self, len(self.w), x))[0]
+
+    def _preactivation(self, x: Sequence[Value | float]) -> Value:
+        """b + Σᵢ wᵢ·xᵢ, one node (fused) or micrograd's chain of * and +."""
+        if self.fused:
+            return linear(x, self.w, self.b)
         act = self.b  # the sum starts from the bias: no extra 0 node, no list
-        for wi, xi in zip(w, x):
+        for wi, xi in zip(self.w, x):
             act = act + wi * xi
-        f = self._f
-        return act if f is None else f(act)
+        return act
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
@@ -320,19 +329,40 @@ class Neuron(Module):
         return f"Neuron({len(self.w)} -> {self.activation})"
 
 
-def _input_error(module: Module, expected: int, x: object) -> Exception:
+def _check_input(module: Module, expected: int, x: object) -> tuple[Sequence, bool]:
+    """(x, same): ``same`` when x holds only Values or only numbers (then as floats). A TypeError or
+    ValueError unless x is a list of ``expected`` numbers or Values."""
     try:
         got = len(x)
     except TypeError:
-        return TypeError(f"{module!r}: input must be a list of {expected} numbers or Values, "
-                         f"got {type(x).__name__}: {x!r}")
-    return ValueError(f"{module!r}: expected {expected} inputs, got {got}")
+        raise TypeError(f"{module!r}: input must be a list of {expected} numbers or Values, "
+                        f"got {type(x).__name__}: {x!r}") from None
+    if got != expected:
+        raise ValueError(f"{module!r}: expected {expected} inputs, got {got}")
+    if all(map(isinstance, x, itertools.repeat(Value, got))):
+        return x, True
+    for i, xi in enumerate(x):
+        if not isinstance(xi, (Value, numbers.Real)) or isinstance(xi, bool):
+            raise TypeError(f"{module!r}: input {i} must be a number or a Value, "
+                            f"got {type(xi).__name__}: {xi!r}")
+    if any(isinstance(xi, Value) for xi in x):
+        return x, False
+    return [float(xi) for xi in x], True
+
+
+def _forward(neurons: list[Neuron], x: Sequence, same: bool) -> list[Value]:
+    """Each neuron's f(b + Σᵢ wᵢ·xᵢ), for an x ``_check_input`` checked."""
+    if same and all(n.fused for n in neurons):  # a layer at once: one checked x for all its neurons
+        acts = _linear_layer("linear", x, [n.w for n in neurons], [n.b for n in neurons])
+    else:
+        acts = [n._preactivation(x) for n in neurons]
+    return [a if n._f is None else n._f(a) for n, a in zip(neurons, acts)]
 
 
 class Layer(Module):
     """``nout`` neurons, each seeing the same ``nin`` inputs. Returns a Value when nout is 1, else a list.
 
-    Extra keywords (``nonlin``, ``seed``) go to each Neuron; ``prefix`` names the parameters
+    Extra keywords (``nonlin``, ``fused``) go to each Neuron; ``prefix`` names the parameters
     ``w{prefix}[{j},{i}]`` and ``b{prefix}[{j}]`` for neuron j and input i.
     """
 
@@ -344,7 +374,7 @@ class Layer(Module):
                         for j in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        return _unwrap([n(x) for n in self.neurons])
+        return _unwrap(_forward(self.neurons, *_check_input(self, len(self.neurons[0].w), x)))
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -374,11 +404,12 @@ class MLP(Module):
 
     Hidden layers use ``activation``, the last one ``output_activation`` (micrograd: ReLU, then linear).
     ``seed``: same seed, same weights (they match micrograd's after ``random.seed(seed)``); None
-    draws from Python's global generator.
+    draws from Python's global generator. ``fused=False``: every neuron as micrograd's chain of * and +.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
-                 output_activation: str = "linear", seed: int | random.Random | None = None):
+                 output_activation: str = "linear", seed: int | random.Random | None = None, *,
+                 fused: bool = True):
         nin = _count(nin, "MLP(nin)")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP(nouts) must be a non-empty list of layer sizes, got {nouts!r}")
@@ -389,13 +420,14 @@ class MLP(Module):
         last = len(nouts) - 1
         self.layers = [
             Layer(sizes[l], sizes[l + 1], output_activation if l == last else activation, seed=rng,
-                  prefix=str(l + 1))
+                  prefix=str(l + 1), fused=fused)
             for l in range(len(nouts))
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        x, same = _check_input(self, len(self.layers[0].neurons[0].w), x)
         for layer in self.layers:  # lists between layers, so a hidden layer of width 1 works too
-            x = [n(x) for n in layer.neurons]
+            x, same = _forward(layer.neurons, x, same), True  # a layer's outputs are all Values
         return _unwrap(x)
 
     def parameters(self) -> list[Value]:
