@@ -542,15 +542,18 @@ def _power_grad(a: float, n: float) -> float:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root in the order ``backward()`` handles them: newest first.
-    Each node comes before its inputs. Pure: it changes no grad.
+    """Every node reachable from root in the order ``backward()`` handles them: the ops newest
+    first, then the leaves in the order those ops meet them (first input first). Each node
+    comes before its inputs. Pure: it changes no grad.
     """
     seen = {root}
-    nodes = [root]
-    for node in nodes:  # the list grows while we walk it: no recursion
+    ops = [root] if root.op else []
+    for node in ops:  # the list grows while we walk it: no recursion
         for parent in node.parents:
             if parent not in seen:
                 seen.add(parent)
-                nodes.append(parent)
-    nodes.sort(key=_made, reverse=True)
-    return nodes
+                if parent.op:
+                    ops.append(parent)
+    ops.sort(key=_made, reverse=True)
+    leaves = dict.fromkeys(p for node in ops for p in node.parents if not p.op)  # in order, once each
+    return ops + list(leaves) if ops else [root]
