@@ -114,6 +114,36 @@ def test_minibatch_mean_jacobians_and_both_layouts(seed, m, d, n):
     assert [x for row in tour.dW_jacobian for x in row] == pytest.approx(flat, abs=1e-15)
 
 
+def printed_matrix(text: str, name: str) -> list[list[str]]:
+    """The entries of the matrix ``name`` as ``Tour.matrix`` printed it, row by row."""
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if f"{name} = [" in line)
+    start, end = at, at
+    while start > 0 and lines[start - 1].strip().startswith("["):
+        start -= 1
+    while end + 1 < len(lines) and lines[end + 1].strip().startswith("["):
+        end += 1
+    return [line.split("[", 1)[1].rstrip(" ]").split() for line in lines[start:end + 1]]
+
+
+@pytest.mark.parametrize("seed, m, d, n", [(0, 4, 3, 2), (1, 3, 2, 3)])
+def test_minibatch_names_every_weight_by_the_row_and_column_of_the_matrix_shown(seed, m, d, n):
+    tour = minibatch.tour(seed=seed, m=m, d=d, n=n)
+    play(tour)
+    shown = printed_matrix(tour.steps[0].output, f"∂J/∂W ({d}×{n})")
+    assert len(shown) == d and all(len(row) == n for row in shown)
+    table = {line.split()[0]: line.split() for line in tour.steps[1].output.splitlines()
+             if line.startswith("  W[") or line.startswith("  b[")}
+    assert list(table) == [f"W[{j},{k}]" for j in range(d) for k in range(n)] + [f"b[{k}]" for k in range(n)]
+    for j in range(d):
+        for k in range(n):
+            # the table's batch column (and its mean) print the matrix's entry at row j, column k
+            assert table[f"W[{j},{k}]"][-1] == table[f"W[{j},{k}]"][-2] == shown[j][k]
+            assert tour.W[j][k] is tour.layer.neurons[k].w[j]  # neuron k's weight on input j
+    biases = printed_matrix(tour.steps[0].output, "∂J/∂b")[0]
+    assert [table[f"b[{k}]"][-1] for k in range(n)] == biases
+
+
 def test_moons_default_reaches_100_percent_and_draws_the_boundary(tmp_path):
     # the demo exactly as `python -m demos.moons` runs it (about 13 s): the README's claim
     pytest.importorskip("matplotlib")

@@ -28,6 +28,15 @@ class Minibatch(Tour):
         self.layer = Layer(d, n, activation="sigmoid", seed=seed)
         for neuron in self.layer.neurons:  # biases start at 0 in nn; give them values so they show
             neuron.b.data = round(rng.uniform(-0.5, 0.5), 2)
+        # One index order throughout, the matrix's: W is d×n (row j: input j, column k: neuron k),
+        # so W[j,k] is neuron k's weight on input j (nn names it w[k,j]: neuron first).
+        self.W = [[neuron.w[j] for neuron in self.layer.neurons] for j in range(d)]
+        self.b = [neuron.b for neuron in self.layer.neurons]
+        for j, row in enumerate(self.W):
+            for k, w in enumerate(row):
+                w.label = f"W[{j},{k}]"
+        for k, b in enumerate(self.b):
+            b.label = f"b[{k}]"
         self.X = [[round(rng.uniform(-1, 1), 2) for _ in range(d)] for _ in range(m)]
         self.Y = [[float(rng.random() < 0.5) for _ in range(n)] for _ in range(m)]
 
@@ -40,10 +49,10 @@ class Minibatch(Tour):
 
     def W_grad(self) -> list[list[float]]:
         """The engine's ∂J/∂W in the CS231n layout: W is d×n, a column per neuron."""
-        return [[neuron.w[j].grad for neuron in self.layer.neurons] for j in range(self.d)]
+        return [[w.grad for w in row] for row in self.W]
 
     def b_grad(self) -> list[float]:
-        return [neuron.b.grad for neuron in self.layer.neurons]
+        return [b.grad for b in self.b]
 
     @step("A mini-batch through one layer")
     def batch(self) -> None:
@@ -59,7 +68,10 @@ class Minibatch(Tour):
         self.O, self.J = self.loss(list(range(m)))
         self.layer.zero_grad()
         self.J.backward()
-        self.say(f"J = {self.J.data:.6f}; J.backward() gives the batch gradient:")
+        self.say(f"""
+            J = {self.J.data:.6f}; J.backward() gives the batch gradient. Row j, column k is
+            ∂J/∂W[j,k], for the weight from input j to neuron k (W is {d}×{n}, a column per neuron):
+        """)
         self.matrix(f"∂J/∂W ({d}×{n})", self.W_grad())
         self.matrix("∂J/∂b", [self.b_grad()])
 
@@ -73,7 +85,7 @@ class Minibatch(Tour):
             So backprop can run one example at a time (as the engine does here: m separate graphs,
             m backward() calls) and average.
         """)
-        params = self.layer.parameters()
+        params = [w for row in self.W for w in row] + self.b  # W row by row, as the matrix reads
         per_example = []
         for i in range(self.m):
             self.layer.zero_grad()
