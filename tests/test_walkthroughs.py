@@ -57,6 +57,15 @@ def test_gradient_descent_converges_oscillates_and_diverges():
     assert "diverges" in out and "All 5 checks passed." in out
 
 
+def test_gradient_descent_lists_what_each_step_size_does_indented_with_no_blank_lines():
+    tour = gradient_descent.tour()
+    play(tour)
+    lines = tour.steps[2].output.rstrip("\n").splitlines()
+    assert lines[-4:] == ["So the three step sizes do three different things:", "  α = 0.1: converges",
+                          "  α = 0.9: oscillates, converges", "  α = 1.1: diverges"]
+    assert lines[-5] == ""  # one blank line before the paragraph, none inside it
+
+
 def test_chain_rule_formulas_match_the_engine():
     tour = chain_rule.tour()
     out = play(tour)

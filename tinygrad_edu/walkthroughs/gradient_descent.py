@@ -88,8 +88,8 @@ class GradientDescent(Tour):
         rows = [[k, *(self.histories[lr][k] for lr in self.rates)] for k in range(self.n_steps + 1)]
         self.table(header, rows, digits=4)
         self.behaviours = {lr: behaviour(h) for lr, h in self.histories.items()}
-        for lr, what in self.behaviours.items():
-            self.say(f"  α = {lr:g}: {what}")
+        self.say("So the three step sizes do three different things:\n"
+                 + "\n".join(f"  α = {lr:g}: {what}" for lr, what in self.behaviours.items()))
 
     @step("Why: each update multiplies the distance to 3 by (1 − 2α)")
     def why(self) -> None:
