@@ -284,3 +284,13 @@ def test_draw_mlp_names_neurons_and_weights_as_nn_labels_them():
     w = model.layers[1].neurons[3].w[2]
     assert w.label == "w2[3,2]"  # layer 2, neuron 3, from input 2: the edge l1n2 -> l2n3
     assert re.search(rf'l1n2 -> l2n3 \[[^\]]*label="w2\[3,2\] = {fmt(w.data)}"', source)
+
+
+def test_draw_mlp_names_the_loss_by_its_label():
+    model = MLP(2, [2, 1], seed=0)
+    loss = (model([1.0, -1.0]) - 1.0) ** 2
+    assert "L = " in draw_mlp(model, [1.0, -1.0], loss).source
+    loss.label = "J"
+    source = draw_mlp(model, [1.0, -1.0], loss).source
+    assert "J = " in source and "∂J/∂w = " in source and "∂J/∂b = " in source
+    assert "L = " not in source and "∂L/" not in source

@@ -279,21 +279,77 @@ def test_one_check_is_singular():
     assert repr(tour.steps[0]) == "<step 1: one claim, 1 check passed>"
 
 
-@needs_dot
-def test_repl_graph_is_the_current_steps_digraph():
-    import graphviz
+def test_every_chain_rule_step_about_a_graph_has_one_and_the_backward_pass_is_a_sequence():
+    tour = chain_rule.tour()
+    play(tour)
+    counts = [len(s.graphs) for s in tour.steps]
+    derivation_lines = tour.steps[2].output.count(" += ")  # explain's chain-rule steps
+    assert counts[:3] == [1, 1, derivation_lines + 1]  # the forward pass, all gradients, frame by frame
+    assert derivation_lines >= 10 and counts[3:] == [0, 0, 0, 0]
+    forward, backward = tour.steps[0].graph.source, tour.steps[1].graph.source
+    assert "| grad" not in forward and "| grad" in backward  # step 1 before backward(), step 2 after
+    assert all("rankdir=TB" in g.source for s in tour.steps for g in s.graphs)  # for a slide
+    assert f"J | data {tour.J_before:.4f}" in backward  # drawn when shown: step 7's update changed J since
 
+
+@pytest.mark.parametrize("make", [chain_rule.tour, gradient_descent.tour, backprop_layers.tour])
+def test_the_pictures_call_the_loss_J_as_the_text_does(make):
+    tour = make()
+    play(tour)
+    pictures = [g.source for s in tour.steps for g in s.graphs]
+    assert pictures
+    for source in pictures:
+        assert ("J | data" in source or "J = " in source) and "∂J/∂" in source
+        assert "L | data" not in source and "∂L/" not in source and "L = " not in source
+
+
+def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where():
     tour = chain_rule.tour()
     tour.out = io.StringIO()
-    assert tour.graph() is None  # before the first step
+    assert tour.graph() is None and "no graph" in tour.out.getvalue()  # before the first step
+    tour.next()  # the README's snippet: next, back, graph
+    tour.back()
+    tour.out = io.StringIO()
+    path = tour.graph()
+    if shutil.which("dot") is None:
+        assert path is None and "Graphviz's `dot` program is not installed" in tour.out.getvalue()
+        return
+    assert path.name == "chain_rule-step1.svg" and path.read_text().lstrip().startswith("<?xml")
+    assert tour.out.getvalue() == f"(wrote step 1's picture to {path}: open it in a browser)\n"
+    for _ in range(2):
+        tour.next()
+    tour.out = io.StringIO()
+    last = tour.graph()
+    frames = len(tour.steps[2].graphs)
+    assert last.name == f"chain_rule-step3-{frames}.svg" and last.parent == path.parent
+    assert sorted(p.name for p in path.parent.glob("*step3*")) == [
+        f"chain_rule-step3-{k:02d}.svg" for k in range(1, frames + 1)]
+    assert tour.out.getvalue() == (f"(wrote step 3's pictures to {path.parent}/chain_rule-step3-01.svg … "
+                                   f"{last.name} ({frames} files): open them in a browser)\n")
+
+
+def test_repl_graph_in_jupyter_stays_inline(monkeypatch):
+    import types
+
+    import graphviz
+
+    shown = []
+    kernel = types.SimpleNamespace(kernel=object())  # what get_ipython() is inside a Jupyter kernel
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: kernel))
+    monkeypatch.setitem(sys.modules, "IPython.display", types.SimpleNamespace(display=shown.append))
+    tour = chain_rule.tour()
+    tour.out = io.StringIO()
     tour.next()
-    assert tour.graph() is None and "no graph" in tour.out.getvalue()
     tour.next()
     graph = tour.graph()
-    assert isinstance(graph, graphviz.Digraph)
+    assert isinstance(graph, graphviz.Digraph) and graph is tour.steps[1].graph and shown == []
     assert "w1" in graph.source and "sigmoid" in graph.source
-    assert graph.pipe(format="svg").lstrip().startswith(b"<?xml")
-    assert "rankdir=TB" in graph.source  # a picture for a slide: top to bottom, not 13:1 across
+    tour.next()
+    frames = tour.steps[2].graphs
+    assert tour.graph() is frames[-1] and shown == frames[:-1]  # each frame inline, in order
+    assert "wrote" not in tour.out.getvalue()
+    kernel.kernel = None  # IPython's terminal shell: no kernel, so not inline
+    assert not isinstance(tour.graph(), graphviz.Digraph)
 
 
 def svg_size(path: Path) -> tuple[float, float]:
@@ -353,11 +409,18 @@ def test_main_exits_1_when_a_check_fails(capsys):
 
 
 @needs_dot
-def test_main_svg_dir_writes_each_steps_graph(tmp_path, capsys):
+def test_main_svg_dir_writes_one_file_per_picture_with_the_step_in_its_name(tmp_path, capsys):
     assert main(chain_rule.tour, ["--no-pause", "--svg-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    frames = sorted(p.name for p in tmp_path.glob("chain_rule-step3-*.svg"))
+    assert len(frames) >= 10 and frames[0] == "chain_rule-step3-01.svg"
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["chain_rule-step1.svg", "chain_rule-step2.svg", *frames]
     picture = tmp_path / "chain_rule-step2.svg"
     assert picture.read_text().lstrip().startswith("<?xml")
-    assert f"Picture of the neuron with every gradient: {picture}" in capsys.readouterr().out
+    assert f"Picture of the neuron with every gradient: {picture}" in out
+    assert (f"Pictures of the backward pass, one step per picture: {tmp_path}/chain_rule-step3-01.svg … "
+            f"{frames[-1]} ({len(frames)} files)") in out
     width, height = svg_size(picture)  # left to right it was 3418 x 265 points; top to bottom ~1:1
     assert 0.5 < width / height < 2
 

@@ -184,8 +184,9 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
     Each neuron shows its activation and bias; each edge its weight ``w``, blue when positive and
     red when negative, thicker the larger ``|w|``. With ``inputs`` the forward pass runs and each
     neuron shows its output. With ``loss`` every edge also shows ∂L/∂w and every neuron ∂L/∂b of
-    this loss, computed from zero (``trace.gradients``: whatever the grads hold, and no ``.grad``
-    changes; 0 for a weight the loss does not use): the update is ``w ← w − α·∂L/∂w``.
+    this loss (named L, or by its label: ∂J/∂w for a loss labelled J), computed from zero
+    (``trace.gradients``: whatever the grads hold, and no ``.grad`` changes; 0 for a weight the
+    loss does not use): the update is ``w ← w − α·∂L/∂w``.
     """
     layers = [layer.neurons for layer in model.layers]
     nin = len(layers[0][0].w)
@@ -195,6 +196,7 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
         if not isinstance(loss, Value):
             raise TypeError(f"draw_mlp: loss must be a Value, got {type(loss).__name__}")
         grads = gradients(loss)  # .grad would show the sum of every backward() run so far
+    L = loss.label if loss is not None and loss.label else "L"
     biggest = max(abs(w.data) for neurons in layers for n in neurons for w in n.w) or 1.0
 
     dot = graphviz.Digraph(
@@ -217,7 +219,7 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
                 # n1[0] is the neuron whose bias nn labels b1[0] and whose weights w1[0,i]
                 lines = [f"n{l + 1}[{j}]  {n.activation}", f"b = {_num(n.b.data)}"]
                 if loss is not None:
-                    lines.append(f"∂L/∂b = {_num(grads.get(n.b, 0.0))}")
+                    lines.append(f"∂{L}/∂b = {_num(grads.get(n.b, 0.0))}")
                 if outputs is not None:
                     lines.append(f"out = {_num(outputs[l][j])}")
                 column.node(ids[j], _text("\n".join(lines)), shape="ellipse")
@@ -227,13 +229,13 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
                 name = w.label or "w"
                 label = f"{name} = {_num(w.data)}"
                 if loss is not None:
-                    label += f"\n∂L/∂w = {_num(grads.get(w, 0.0))}"
+                    label += f"\n∂{L}/∂w = {_num(grads.get(w, 0.0))}"
                 # decorate: a line from the label to its edge, so each number is clearly one edge's
                 dot.edge(source, ids[j], _text(label), color=colour, fontcolor=colour, decorate="true",
                          penwidth=f"{0.5 + 3.5 * abs(w.data) / biggest:.2f}")
         previous = ids
     if loss is not None:
-        dot.node("loss", _text(f"L = {_num(loss.data)}"), shape="box", style="filled", fillcolor=ROOT_FILL)
+        dot.node("loss", _text(f"{L} = {_num(loss.data)}"), shape="box", style="filled", fillcolor=ROOT_FILL)
         for node_id in previous:
             dot.edge(node_id, "loss", style="dashed", color=ZERO)
     return dot

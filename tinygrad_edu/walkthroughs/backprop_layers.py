@@ -76,6 +76,7 @@ class BackpropLayers(Tour):
         self.H_values = layer1(self.X)
         self.O_values = layer2(self.H_values)
         self.J = sum(log_loss(o, y) for o, y in zip(self.O_values, self.Y))
+        self.J.label = "J"  # the text's name for the loss, in the picture too
         self.say("a¹ = [1; X],  H = sigmoid(Θ¹·a¹),  a² = [1; H],  O = sigmoid(Θ²·a²):")
         self.matrix("H", [self.H])
         self.matrix("O", [self.O])

@@ -12,8 +12,9 @@ import random
 from tinygrad_edu import Value
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD
+from tinygrad_edu.stepper import backward_frames
 from tinygrad_edu.trace import explain, gradients
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.tour import RANKDIR, Tour, main, step
 
 
 class ChainRule(Tour):
@@ -58,6 +59,7 @@ class ChainRule(Tour):
             J is small when Z is close to t. Training changes W and b to make J smaller; for that it
             needs ∂J/∂wᵢ and ∂J/∂b: how much J changes per unit change of each.
         """)
+        self.show_graph(J, "the forward pass: every value, no gradient yet", show_grad=False)
 
     @step("backward(): every gradient at once")
     def backward(self) -> None:
@@ -85,6 +87,10 @@ class ChainRule(Tour):
             forward pass made them). It computes its numbers itself and changes no .grad:
         """)
         self.say(text)
+        frames = backward_frames(self.J)  # one picture per line above: the gradient flowing back
+        for frame in frames:
+            frame.graph_attr["rankdir"] = RANKDIR  # top to bottom, like the walkthrough's other pictures
+        self.show_graphs(frames, "the backward pass, one step per picture")
         derived = gradients(self.J)  # the numbers explain printed
         self.check("explain(J) derives the gradients J.backward() left, and changes none",
                    [*(derived[p] for p in leaves), *(p.grad for p in leaves)], before * 2)

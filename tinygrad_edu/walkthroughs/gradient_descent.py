@@ -13,7 +13,10 @@ TARGET = 3.0  # the minimum of J
 
 
 def J(W: Value) -> Value:
-    return (W - TARGET) ** 2
+    """J(W) = (W − 3)², labelled J: its picture names the loss as the text does."""
+    loss = (W - TARGET) ** 2
+    loss.label = "J"
+    return loss
 
 
 def descend(W0: float, lr: float, steps: int) -> list[float]:

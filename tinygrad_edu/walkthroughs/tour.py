@@ -13,7 +13,7 @@ repository root ``python -m demos.NAME --help``). In a REPL:
     >>> tour = chain_rule.tour()
     >>> tour.next()          # runs and prints step 1, returns it
     >>> tour.back()          # shows the previous step again
-    >>> tour.graph()         # the current step's graph as a graphviz.Digraph (inline in Jupyter)
+    >>> tour.graph()         # the current step's graph: inline in Jupyter, else written as SVG
     >>> len(tour), tour.steps
 """
 
@@ -23,6 +23,7 @@ import argparse
 import math
 import shutil
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,8 +72,13 @@ class Step:
     done: bool = False
     output: str = field(default="", repr=False)
     checks: list[Check] = field(default_factory=list, repr=False)
-    graph: Any = field(default=None, repr=False)  # a Value or a graphviz.Digraph
+    graphs: list = field(default_factory=list, repr=False)  # its pictures (graphviz.Digraph), in order
     about: str = field(default="", repr=False)  # what the step is about: its method's docstring
+
+    @property
+    def graph(self) -> Any:
+        """The step's picture (the last, when it shows a sequence), or None."""
+        return self.graphs[-1] if self.graphs else None
 
     def __repr__(self) -> str:
         if not self.done:
@@ -103,6 +109,7 @@ class Tour:
         self.index = -1  # the step on screen; -1 before the first
         self.svg_dir: Path | None = None  # where each step's graph is written as SVG, when set
         self.pictures: list[Path] = []  # the files written to svg_dir
+        self._scratch: Path | None = None  # where tour.graph() writes in a terminal without svg_dir
         self.out = None  # where the tour prints; None: sys.stdout at the time of printing
         self._current: Step | None = None  # the step that is running
         self._last_kind = "top"  # what the running step printed last: "top", "text", "table", "check"
@@ -135,12 +142,31 @@ class Tour:
         return current
 
     def graph(self) -> Any:
-        """The current step's picture as a graphviz.Digraph (it displays itself in Jupyter), or None."""
+        """The current step's picture. In Jupyter it is returned as a graphviz.Digraph and shows
+        inline (a sequence: each one shown, the last returned). Elsewhere a terminal cannot show
+        it: it is written as SVG (to svg_dir, or a temporary folder), each path printed, and the
+        last path returned. None, and a line saying so, when the step has no picture."""
         current = self.steps[self.index] if self.index >= 0 else None
-        if current is None or current.graph is None:
+        if current is None or not current.graphs:
             self._write("(this step has no graph to draw)\n")
             return None
-        return _drawn(current.graph)
+        if _in_notebook():
+            from IPython.display import display
+
+            for graph in current.graphs[:-1]:
+                display(graph)
+            return current.graphs[-1]
+        if self.svg_dir is None and self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix=f"tinygrad_edu-{self.name}-"))
+        folder = self.svg_dir or self._scratch
+        paths = [_write_svg(graph, folder / name)
+                 for graph, name in zip(current.graphs, self._names(current))]
+        if None in paths:
+            self._write("(no picture: Graphviz's `dot` program is not installed)\n")
+            return None
+        what, them = ("pictures", "them") if len(paths) > 1 else ("picture", "it")
+        self._write(f"(wrote step {current.number}'s {what} to {_files(paths)}: open {them} in a browser)\n")
+        return paths[-1]
 
     def play(self, pause: bool = False) -> bool:
         """Run the steps that are left (with ``pause``, wait for Enter between them); True if all pass."""
@@ -224,25 +250,37 @@ class Tour:
         self._write(f"{self._gap('check')}  {mark} {check.claim}{detail}\n")
         return check.ok
 
-    def show_graph(self, graph: Any, about: str = "this graph") -> None:
-        """Make a graph the step's picture: a Value (its computation graph) or a drawn graphviz.Digraph.
+    def show_graph(self, graph: Any, about: str = "this graph", **draw_options) -> None:
+        """Add a picture to the step: a Value (its computation graph, drawn now, top to bottom, with
+        ``draw_options`` for draw_dot) or a drawn graphviz.Digraph. Drawn now, it keeps the numbers
+        of this step whatever later steps change. ``tour.graph()`` shows it; with ``svg_dir`` set
+        (--svg-dir) it is written there as SVG, the step in its name (chain_rule-step2.svg)."""
+        self.show_graphs([graph], about, **draw_options)
 
-        With ``svg_dir`` set (--svg-dir) it is written there as SVG; ``tour.graph()`` returns it.
-        """
-        self._current.graph = graph
+    def show_graphs(self, graphs: Sequence[Any], about: str, **draw_options) -> None:
+        """Add a sequence of pictures to the step (the frames of a backward pass), as show_graph
+        does for one; in svg_dir they are numbered within the step (chain_rule-step3-01.svg, ...)."""
+        current = self._current
+        current.graphs.extend(_drawn(graph, **draw_options) for graph in graphs)
+        what = f"picture{'s' if len(graphs) > 1 else ''} of {about}"
         if self.svg_dir is None:
-            where = "tour.graph() in a notebook, or run with --svg-dir DIR"
-            self._write(f"{self._gap()}(picture of {about}: {where})\n")
+            self._write(f"{self._gap()}({what}: tour.graph() shows {'them' if len(graphs) > 1 else 'it'}, "
+                        "or run with --svg-dir DIR)\n")
             return
-        if shutil.which("dot") is None:
-            self._write(f"{self._gap()}(no picture of {about}: Graphviz's `dot` program is not installed)\n")
+        new = list(zip(current.graphs, self._names(current)))[-len(graphs):]
+        paths = [_write_svg(graph, self.svg_dir / name) for graph, name in new]
+        if None in paths:
+            self._write(f"{self._gap()}(no {what}: Graphviz's `dot` program is not installed)\n")
             return
-        from tinygrad_edu.viz import render
+        self.pictures += paths
+        self._write(f"{self._gap()}{what[0].upper()}{what[1:]}: {_files(paths)}\n")
 
-        self.svg_dir.mkdir(parents=True, exist_ok=True)
-        path = render(_drawn(graph), self.svg_dir / f"{self.name}-step{self._current.number}.svg")
-        self.pictures.append(path)
-        self._write(f"{self._gap()}Picture of {about}: {path}\n")
+    def _names(self, step: Step) -> list[str]:
+        """The file names of a step's pictures: NAME-stepN.svg for one, NAME-stepN-01.svg, ... for several."""
+        n = len(step.graphs)
+        if n == 1:
+            return [f"{self.name}-step{step.number}.svg"]
+        return [f"{self.name}-step{step.number}-{k:0{len(str(n))}d}.svg" for k in range(1, n + 1)]
 
     def progress(self, k: int, total: int, text: str) -> None:
         """Report training progress: one refreshing line in a terminal, about ten plain lines otherwise."""
@@ -291,18 +329,43 @@ class Tour:
             self._current.output += text
 
 
-def _drawn(graph: Any) -> Any:
+def _drawn(graph: Any, **draw_options) -> Any:
     """A step's picture as a graphviz.Digraph: a Value's graph is drawn top to bottom."""
     if isinstance(graph, Value):
         from tinygrad_edu.viz import draw_dot
 
-        return draw_dot(graph, rankdir=RANKDIR)
+        return draw_dot(graph, rankdir=RANKDIR, **draw_options)
+    if draw_options:
+        raise TypeError(f"show_graph: {', '.join(draw_options)} apply to a Value, not to a drawn graph")
     return graph
 
 
 def _about(method: Callable) -> str:
     """What a step is about: its method's docstring, as one paragraph."""
     return " ".join((method.__doc__ or "").split())
+
+
+def _files(paths: list[Path]) -> str:
+    """Where pictures went: the one path, or the first and last of a numbered sequence."""
+    return str(paths[0]) if len(paths) == 1 else f"{paths[0]} … {paths[-1].name} ({len(paths)} files)"
+
+
+def _write_svg(graph: Any, path: Path) -> Path | None:
+    """Write a drawn graph to ``path`` as SVG (making its folder); None when Graphviz is missing."""
+    if shutil.which("dot") is None:
+        return None
+    from tinygrad_edu.viz import render
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return render(graph, path)
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel, where a Digraph shows itself inline; False in a terminal
+    (plain Python, or IPython's terminal shell, which has no kernel)."""
+    IPython = sys.modules.get("IPython")  # only a running IPython has imported it
+    shell = IPython.get_ipython() if IPython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def _checks(n: int) -> str:
