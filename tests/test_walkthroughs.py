@@ -485,6 +485,21 @@ def test_python_m_demos_lists_every_demo():
         assert (ROOT / "tinygrad_edu" / "walkthroughs" / f"{name}.py").exists()
 
 
+def test_python_m_demos_name_runs_that_walkthrough_and_an_unknown_option_exits_2():
+    demo = [sys.executable, "-m", "demos"]
+    ran = subprocess.run([*demo, "gradient_descent"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("Gradient descent:") and "All 5 checks passed." in ran.stdout
+    for argv, words in ((["--frob"], "no walkthrough named '--frob'"),
+                        (["gradient_descent", "--frob"], "unrecognized arguments: --frob")):
+        done = subprocess.run([*demo, *argv], cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+        errors = [line for line in done.stderr.splitlines() if "error:" in line]
+        assert len(errors) == 1 and words in errors[0], done.stderr
+
+
 def test_demos_is_the_installed_package_under_a_short_name():
     # no second copy of any walkthrough: demos/ holds only the alias, and hands back the real modules
     import demos
