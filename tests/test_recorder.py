@@ -161,6 +161,11 @@ def test_the_page_holds_the_recorded_numbers_and_nothing_from_the_network(tmp_pa
         assert [shown(v) for v in step["a"]] == [shown(v) for v in after]
         assert len(step["cells"]) == data["grid"] ** 2 and set(step["cells"]) <= {"0", "1"}
     assert data["curve"] == [[k, float(f"{loss:.6g}")] for k, (loss, *_) in enumerate(seen, 1)]
+    if "<svg" in text:  # the network as drawn, before the page's script rewrites it: step 1's numbers
+        name, w, g = data["names"][3], seen[0][2][3], seen[0][3][3]
+        assert f"{name} = {shown(w)}</text>" in text.replace("&#45;", "-")
+        assert f"∂L/∂w = {shown(g)}</text>" in text.replace("&#45;", "-")
+        assert f"L = {shown(seen[0][0])}</text>" in text
     assert not list(tmp_path.glob("sub/.*"))  # written atomically: no temporary file left
 
 
@@ -177,7 +182,7 @@ def test_a_page_without_a_plane_shows_a_confusion_matrix(tmp_path):
 
 def test_a_long_run_makes_a_page_of_bounded_size(tmp_path):
     """1,000 steps of the moons walkthrough's network (337 parameters, 100 points): the page keeps
-    63 evenly spaced steps and the last, and stays under 1.5 MB (100 steps: about 1.3 MB)."""
+    63 evenly spaced steps and the last, and stays under 1.5 MB (the walkthrough's 100 steps: 1.2 MB)."""
     X, labels = make_moons(100, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 1], activation="relu", seed=0)
     recorder = TrainingRecorder(model, X, [2 * t - 1 for t in labels])
@@ -192,3 +197,4 @@ def test_a_long_run_makes_a_page_of_bounded_size(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "Of 1000 steps the page keeps every 16th (1, 17, 33, …, 993: 63 steps) and the last (1000)" in text
     assert len(page_data(path)["steps"]) == 64
+

@@ -172,16 +172,18 @@ class TrainingRecorder:
         """The network drawn once, with the first step's numbers; the page rewrites them per step."""
         from . import viz
 
-        saved = [(p.data, p.grad) for p in self._params]
+        saved = [p.data for p in self._params]
         try:
-            for p, w, g in zip(self._params, shot.before, shot.grads):
-                p.data, p.grad = w, g
-            loss = Value(shot.loss)
-            loss.grad = 1.0  # draw_mlp shows the grads as they are (it runs backward() when this is 0)
+            for p, w in zip(self._params, shot.before):
+                p.data = w
+            # draw_mlp computes each ∂L/∂w from the loss's graph, which the recorder does not keep (it
+            # would hold every step's graph): L = Σ g·p has exactly the recorded ones, ∂L/∂p = g.
+            loss = sum((p * g for p, g in zip(self._params, shot.grads)), Value(0.0))
+            loss.data = shot.loss  # and the picture's L is the step's loss
             graph = viz.draw_mlp(self.model, loss=loss)
         finally:
-            for p, (w, g) in zip(self._params, saved):
-                p.data, p.grad = w, g
+            for p, w in zip(self._params, saved):
+                p.data = w
         try:
             svg = viz._pipe(graph, "svg").decode("utf-8")
         except viz.GraphvizNotFoundError:
@@ -246,9 +248,10 @@ def _forward(shapes: list[tuple[int, int, str]], values: Sequence[float],
              points: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
     """Every point's outputs, from parameter values in ``model.parameters()`` order.
 
-    Each neuron is act(b + w₀·x₀ + w₁·x₁ + ...), added in the order ``nn.Neuron`` adds it, so a
-    prediction is the model's own. In floats, all points at once, one weight at a time: the page
-    needs ~1,000 grid points × 100 steps, which through Values would take minutes.
+    Each neuron is act(b + w₀·x₀ + w₁·x₁ + ...), added left to right from b as ``nn.Neuron`` adds
+    it (up to Python 3.11 bit for bit; from 3.12 ``sum`` rounds more finely, which can matter only
+    for a score within ~1e-16 of the threshold). In floats, all points at once, one weight at a time:
+    the page needs ~600 grid points × 100 steps, which through Values would take minutes.
     """
     columns = [list(c) for c in zip(*points)]  # columns[i][p]: input i of point p
     at = 0
