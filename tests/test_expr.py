@@ -106,6 +106,10 @@ def error(text, values=None, **kw):
     ("log(w - b)", "log: log of -2.0 is undefined", 0),
     ("b / (w - w)", "division by zero", 2),
     ("w * b", None, None),
+    ("w unary b", "syntax error", 2),
+    ("tanh(w", "syntax error: '(' was never closed", 4),
+    ("tanh()", "tanh takes one argument, got 0", 0),
+    ("w b", "syntax error: invalid syntax", 2),
 ])
 def test_errors_name_the_problem_and_point_at_it(text, message, column):
     if message is None:

@@ -337,6 +337,7 @@ def test_trace_backward_is_backward_from_zero_and_changes_no_grad_on_random_grap
         node.grad = start.get(node, 42.0)  # whatever earlier backward() runs left
     steps = trace_backward(root, gradient)
     grads = gradients(root, gradient)
+    text = explain(root, lr=0.1)
     assert trace_backward(root, gradient) == steps  # the same every time
     assert all(same(node.grad, start.get(node, 42.0)) for node in order)  # untouched
 
@@ -356,6 +357,8 @@ def test_trace_backward_is_backward_from_zero_and_changes_no_grad_on_random_grap
         assert step.node is node and step.parent is parent and same(step.upstream_grad, upstream)
     finals = {step.parent: step.parent_grad_after for step in steps}  # the last total is the gradient
     assert all(same(total, grads[node]) for node, total in finals.items())
+    root.backward(gradient)  # the leaves' grads are sums of two passes now
+    assert explain(root, lr=0.1) == text
 
 
 def replay(root):

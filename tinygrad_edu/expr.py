@@ -212,7 +212,7 @@ class _Parser:
                     stack.append(_Item("(", "", start, end))
                 else:
                     raise _NotRead(start, f"{string!r} where a number, a name or '(' should be")
-            elif string in _PRECEDENCE:
+            elif kind == tokenize.OP and string in _BINARY:
                 precedence = _PRECEDENCE[string]
                 while stack and stack[-1].kind != "(" and (
                         _PRECEDENCE[_operator(stack[-1])] > precedence
@@ -235,7 +235,6 @@ class _Parser:
             raise _NotRead(len(self.text), "the expression ends too early")
         out.extend(reversed(stack))
         return out
-
 
     @staticmethod
     def _variable(name: _Item) -> _Item:
