@@ -450,8 +450,9 @@ def test_a_saved_file_is_strict_json():
     finally:
         nn.write_atomic = original
     json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the file"))
-    assert json.loads(text)["architecture"] == {"class": "MLP", "nin": 2, "nouts": [3, 1],
-                                                "activation": "relu", "output_activation": "linear"}
+    assert json.loads(text)["architecture"] == {
+        "class": "MLP", "nin": 2, "nouts": [3, 1], "activation": "relu", "output_activation": "linear",
+        "fused": True}
 
 
 @pytest.mark.parametrize("written, shown", [
@@ -495,6 +496,8 @@ def test_errors_name_the_users_path_not_a_temporary_file(tmp_path):
     (MLP(2, [5, 1], activation="tanh", seed=3), 2), (MLP(3, [2], output_activation="sigmoid", seed=1), 3),
     (MLP(1, [4, 4, 2], activation="sigmoid", output_activation="tanh", seed=2), 1),
     (Layer(3, 2, "tanh", seed=4), 3), (Neuron(4, "sigmoid", seed=5), 4), (Neuron(2, nonlin=False, seed=6), 2),
+    (MLP(2, [3, 1], seed=7, fused=False), 2), (Layer(2, 2, fused=False, seed=8), 2),
+    (Neuron(3, fused=False, seed=9), 3),
 ])
 def test_nn_load_rebuilds_the_model_from_the_file_alone(tmp_path, model, nin):
     path = tmp_path / "model.json"
@@ -505,6 +508,7 @@ def test_nn_load_rebuilds_the_model_from_the_file_alone(tmp_path, model, nin):
     assert type(loaded) is type(model) and repr(loaded) == repr(model)
     assert data(loaded) == data(model)
     assert [p.label for p in loaded.parameters()] == [p.label for p in model.parameters()]
+    assert loaded.architecture() == model.architecture()  # fused or micrograd's chain, as saved
     x = [0.3, -0.7, 1.1, 0.2][:nin]
     values = lambda out: [o.data for o in (out if isinstance(out, list) else [out])]  # noqa: E731
     assert values(loaded(x)) == values(model(x))

@@ -323,7 +323,7 @@ class Neuron(Module):
         return {"w": self.w, "b": [self.b]}
 
     def architecture(self) -> dict:
-        return {"class": "Neuron", "nin": len(self.w), "activation": self.activation}
+        return {"class": "Neuron", "nin": len(self.w), "activation": self.activation, "fused": self.fused}
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)} -> {self.activation})"
@@ -385,7 +385,7 @@ class Layer(Module):
     def architecture(self) -> dict:
         first = self.neurons[0]
         return {"class": "Layer", "nin": len(first.w), "nout": len(self.neurons),
-                "activation": first.activation}
+                "activation": first.activation, "fused": first.fused}
 
     def _describe(self) -> str:
         return f"{len(self.neurons)} {self.neurons[0].activation}"
@@ -442,7 +442,7 @@ class MLP(Module):
         return {"class": "MLP", "nin": len(first.w), "nouts": [len(layer.neurons) for layer in self.layers],
                 # one layer has no hidden activation: the default stands in, and changes nothing
                 "activation": first.activation if len(self.layers) > 1 else "relu",
-                "output_activation": last.activation}
+                "output_activation": last.activation, "fused": first.fused}
 
     def __repr__(self) -> str:
         nin = len(self.layers[0].neurons[0].w)
