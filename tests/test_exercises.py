@@ -104,8 +104,10 @@ def test_replay_without_moves_is_the_graph_itself_and_an_unknown_op_is_named():
     assert all(new is old for old, new in replay(L, {}).items())
     odd = Value(2.0, label="x") * 3
     odd.op = "mystery"
-    with pytest.raises(ValueError, match="no rule to compute the op 'mystery' again"):
+    with pytest.raises(NotImplementedError, match="no rule to compute the op 'mystery' again"):
         replay(odd, {odd.parents[0]: 1.0})
+    with pytest.raises(NotImplementedError, match="'mystery'"):  # never quietly checked at one point only
+        Exercise(odd)
 
 
 def test_moved_points_stay_in_the_domain_and_on_the_same_side_of_a_kink():
@@ -310,7 +312,7 @@ def test_quiz_at_a_piped_prompt_stops_at_end_of_input(tmp_path):
     (("--answers", "missing.txt"), 2,
      "cannot read the answers from 'missing.txt': No such file or directory"),
     (("--answers", "."), 2, "cannot read the answers from '.'"),
-    (("--answers", "latin1.txt"), 2, "'utf-8' codec can't decode"),
+    (("--answers", "latin1.txt"), 2, "cannot read the answers from 'latin1.txt': not UTF-8 text"),
     (("--tries", "0"), 2, "a whole number >= 1, got '0'"),
     (("--only", "both"), 2, "invalid choice: 'both'"),
 ])
@@ -326,3 +328,84 @@ def test_quiz_with_a_bad_expression_exits_1(tmp_path):
 
 
 NEURON_ARGS = ("tanh(w*x + b)", "w=-3", "x=2", "b=6.88")
+
+
+# -- the walkthroughs ----------------------------------------------------------------------------
+def test_chain_rule_asks_each_formula_before_showing_it(tmp_path, capsys):
+    from tinygrad_edu.walkthroughs import chain_rule
+    from tinygrad_edu.walkthroughs.tour import main
+
+    (tmp_path / "a.txt").write_text("Z - t\n-0.5732  # a number: not a formula\n(Z - t)*x1\nw1*(Z - t)\n"
+                                    "w1 - 0.5*(Z - t)*x2\n-0.0787\n")
+    assert main(chain_rule.tour, ["--no-pause", "--answers", str(tmp_path / "a.txt")]) == 0
+    out = capsys.readouterr().out
+    asked = [line for line in out.splitlines() if line.startswith("Your turn")]
+    assert asked == ["Your turn (1): ∂J/∂Y through sigmoid and log loss   (a formula in Z and t)",
+                     "Your turn (2): ∂J/∂w through Y = W·X + b   (a formula in Z, t and x1)",
+                     "Your turn (3): ∂J/∂x: the error sent back along a weight   (a formula in Z, t and w1)",
+                     "Your turn (4): a gradient-descent update   (α = 0.5; a number or a formula)"]
+    # each is asked before the step that shows it
+    assert out.index("Your turn (1)") < out.index("Step 4/7: Link by link")
+    assert out.index("Your turn (2)") < out.index("Step 5/7: The weights") < out.index("Your turn (3)")
+    assert "  ? write ∂J/∂w1 as a formula, not as a number (a formula in Z, t and x1)" in out
+    assert "  ✗ w1 - 0.5*(Z - t)*x2 is " in out  # x2 for x1
+    assert out.endswith("Score: 4 of 4 right (3 at the first try)\n"
+                        "Missed at the first try: a gradient-descent update (1)\n\nAll 9 checks passed.\n")
+
+
+@pytest.mark.parametrize("name, steps", [("backprop_layers", 6), ("gradient_descent", 4), ("minibatch", 5)])
+def test_every_walkthrough_question_takes_its_true_answer_in_the_repl(name, steps, capsys):
+    import importlib
+
+    tour = importlib.import_module(f"tinygrad_edu.walkthroughs.{name}").tour()
+
+    def true_answers():  # read lazily: each is the current question's true value, to 6 digits
+        while True:
+            yield f"{tour._quiz.current.answer:.6f}"
+
+    tour.quiz(true_answers())
+    for _ in range(steps):
+        tour.next()
+    assert tour.score() == "Score: 1 of 1 right (1 at the first try)\nNothing missed."
+    out = capsys.readouterr().out
+    assert out.count("Your turn (1)") == 1 and "✓ right" in out and out.rstrip().endswith("Nothing missed.")
+
+
+def test_backprop_layers_delta1_is_the_engines_and_the_formulas():
+    from tinygrad_edu.walkthroughs import backprop_layers
+
+    tour = backprop_layers.tour()
+    tour.out = io.StringIO()
+    tour.quiz(["0.1", "0.2", "0.3"])
+    for _ in range(6):
+        tour.next()
+    q = tour._quiz.records[0].question
+    assert q.answer == pytest.approx(tour.delta1[0], abs=1e-12)  # the number step 5 derives by hand
+    assert q.prompt == "δ¹₁" and q.solution.endswith(f"= {tour.delta1[0]:.4f}")
+    assert tour.score().startswith("Score: 0 of 1 right")
+
+
+def test_a_walkthrough_goes_on_when_the_answers_run_out_and_without_quiz_asks_nothing(capsys):
+    from tinygrad_edu.walkthroughs import chain_rule
+
+    tour = chain_rule.tour()
+    tour.quiz(["Z - t"])
+    assert tour.play()
+    out = capsys.readouterr().out
+    assert "(no more answers: the walkthrough goes on without questions)" in out
+    assert out.count("Your turn") == 2 and "Step 7/7" in out
+    assert "Score: 1 of 1 right (1 at the first try); 1 of 2 questions not answered\nNothing missed." in out
+    tour = chain_rule.tour()
+    tour.play()
+    assert "Your turn" not in capsys.readouterr().out and tour.score().startswith("(not in quiz mode")
+
+
+def test_a_walkthrough_with_a_bad_answers_file_is_a_usage_error_before_any_step(tmp_path, capsys):
+    from tinygrad_edu.walkthroughs import gradient_descent
+    from tinygrad_edu.walkthroughs.tour import main
+
+    with pytest.raises(SystemExit) as e:
+        main(gradient_descent.tour, ["--answers", str(tmp_path / "none.txt")])
+    assert e.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "cannot read the answers from" in captured.err

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 
 from .engine import Value
-from .exercises import TOLERANCE, Exercise, Quiz
+from .exercises import TOLERANCE, Exercise, Quiz, read_answers
 from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
 from .files import argument, output_file
@@ -177,14 +177,10 @@ def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> 
 
 
 def _answers_file(text: str) -> list[str]:
-    """The answers of --answers FILE: one a line; blank lines and # comments skipped (UTF-8, strict)."""
     try:
-        with open(text, encoding="utf-8", errors="strict") as f:
-            lines = f.read().splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise argparse.ArgumentTypeError(f"cannot read the answers from {text!r}: {reason}") from None
-    return [answer for line in lines if (answer := line.split("#", 1)[0].strip())]
+        return read_answers(text)
+    except (OSError, ValueError) as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _tries(text: str) -> int:

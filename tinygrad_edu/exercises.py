@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import operator
+import os
 import random
 import re
 import sys
@@ -35,7 +36,7 @@ from .expr import FUNCTIONS, ExpressionError, parse
 from .trace import _op_text, forward_order, gradients, leaves, node_names, number, operand
 
 __all__ = ["TOLERANCE", "MAX_ANSWER", "Exercise", "Question", "Verdict", "Point", "Quiz", "replay",
-           "is_close", "run"]
+           "is_close", "read_answers", "ask", "run"]
 
 TOLERANCE = 1e-3  # |answer − truth| ≤ 0.001·max(1, |truth|): three decimals are enough
 MAX_ANSWER = 1_000  # characters: an answer longer than this is refused before it is parsed
@@ -74,8 +75,8 @@ def replay(root: Value, moved: Mapping[Value, float]) -> dict[Value, Value]:
         if all(now is before for now, before in zip(inputs, node.parents)):
             new[node] = node  # depends on no moved leaf: the same numbers
             continue
-        if node.op not in _REPLAY:
-            raise ValueError(f"replay: no rule to compute the op {node.op!r} again")
+        if node.op not in _REPLAY:  # not a ValueError: a formula must never pass unchecked elsewhere
+            raise NotImplementedError(f"replay: no rule to compute the op {node.op!r} again")
         # A constant goes in as its number, as it was written (x ** 2, not x ** Value(2)).
         new[node] = _REPLAY[node.op](*(p.data if p.is_constant else v for p, v in zip(node.parents, inputs)))
     return new
@@ -125,7 +126,8 @@ class Question:
 
     ``truth(point)`` is the true value at a Point; ``kind`` is "local", "grad" or "value";
     ``topic`` names the kind of step for the score ("local derivative of tanh"); ``hint`` is the
-    rule; ``solution`` the worked answer shown after the last try.
+    rule; ``solution`` the worked answer shown after the last try; with ``formula`` a plain number
+    is not an answer (the number may be on the screen already: the question is its formula).
     """
 
     prompt: str
@@ -136,6 +138,7 @@ class Question:
     context: str = ""
     hint: str = ""
     solution: str = ""
+    formula: bool = False
 
     @property
     def answer(self) -> float:
@@ -169,11 +172,14 @@ _SYMBOLS = ("a", "b")
 class Exercise:
     """One graph to practise on: its questions, and the checker of answers about it.
 
-    ``root`` is L; ``tolerance`` as in ``is_close``; ``seed`` chooses the moved points (the same
-    ones every time). The graph is never changed: no data, no grad.
+    ``root`` is L; ``names`` gives an answer more names: a node of the graph (``{"H1": h}``) or a
+    number that stays put (``{"t": 1.0}``, a target the graph holds as a constant); ``tolerance`` as
+    in ``is_close``; ``seed`` chooses the moved points (the same ones every time). The graph is
+    never changed: no data, no grad.
     """
 
-    def __init__(self, root: Value, tolerance: float = TOLERANCE, seed: int = 0) -> None:
+    def __init__(self, root: Value, names: Mapping[str, Value | float] | None = None,
+                 tolerance: float = TOLERANCE, seed: int = 0) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Exercise(root): root must be a Value, got {type(root).__name__}: {root!r}")
         if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance > 0):
@@ -184,8 +190,17 @@ class Exercise:
         for name in self.names.values():
             count[name] = count.get(name, 0) + 1
         # The names an answer can use: identifiers naming one node (not v1 twice, not "w*x").
-        self.variables = {name: node for node, name in self.names.items()
-                          if name.isidentifier() and count[name] == 1 and name not in FUNCTIONS}
+        self.variables: dict[str, Value | float] = {
+            name: node for node, name in self.names.items()
+            if name.isidentifier() and count[name] == 1 and name not in FUNCTIONS}
+        for name, x in (names or {}).items():
+            if not (isinstance(name, str) and name.isidentifier()) or iskeyword(name) or name in FUNCTIONS:
+                raise ValueError(f"Exercise(names=...): {name!r} cannot be a name in an answer")
+            if isinstance(x, Value) and x not in self.names:
+                raise ValueError(f"Exercise(names=...): {name} = {x!r} is not a node of this graph")
+            if not isinstance(x, Value) and not (isinstance(x, (int, float)) and math.isfinite(x)):
+                raise ValueError(f"Exercise(names=...): {name} must be a node or a finite number, got {x!r}")
+            self.variables[name] = x if isinstance(x, Value) else float(x)
         self.users: dict[Value, list[tuple[Value, int]]] = {}  # node → its (user, input index) edges
         for user in forward_order(root):
             for i, parent in enumerate(user.parents):
@@ -314,6 +329,9 @@ class Exercise:
         used = [name for name in words if name in self.variables]
         unknown = [name for name in words if name not in self.variables]
         here, *moved = self.points
+        if question.formula and not used and not unknown:
+            about = f" ({question.context})" if question.context else ""
+            return Verdict("unreadable", f"write {question.prompt} as a formula, not as a number{about}")
         if unknown:  # what the parser says of the text comes first (x.real, lambda), then the names
             problem = self._evaluate(text, used, here, dict.fromkeys(unknown, 1.0))
             if isinstance(problem, str):
@@ -343,7 +361,8 @@ class Exercise:
     def _evaluate(self, text: str, used: list[str], point: Point, others: dict | None = None) -> float | str:
         """The value of the answer at a point, or why it has none (a sentence)."""
         try:
-            values = {name: point.value(self.variables[name]) for name in used}
+            values = {name: point.value(x) if isinstance(x, Value) else x
+                      for name, x in ((name, self.variables[name]) for name in used)}
             value = parse(text, values | (others or {})).data
         except ExpressionError as e:
             return str(e)
@@ -390,6 +409,10 @@ class Quiz:
         self.tries = tries
         self.index = 0
 
+    def add(self, question: Question) -> None:
+        """One more question at the end (a walkthrough asks as it goes)."""
+        self.records.append(_Record(question))
+
     @property
     def current(self) -> Question | None:
         return self.records[self.index].question if self.index < len(self.records) else None
@@ -423,6 +446,8 @@ class Quiz:
     def score(self) -> str:
         """The score so far, and which kinds of step were missed at the first try."""
         asked = [r for r in self.records if r.tries]
+        if not self.records:
+            return "No questions were asked."
         right = sum(r.right for r in asked)
         first = sum(r.right and r.tries == 1 for r in asked)
         total = len(self.records)
@@ -441,6 +466,39 @@ class Quiz:
         return "\n".join(lines)
 
 
+def read_answers(path: str | os.PathLike) -> list[str]:
+    """The answers in a file, one a line; blank lines and ``#`` comments are skipped. Read strictly
+    (UTF-8): a file that cannot be read is an OSError or a ValueError naming it."""
+    try:
+        with open(path, encoding="utf-8", errors="strict") as f:
+            lines = f.read().splitlines()
+    except UnicodeDecodeError as e:
+        raise ValueError(f"cannot read the answers from {str(path)!r}: not UTF-8 text ({e.reason} at byte "
+                         f"{e.start})") from None
+    except OSError as e:
+        raise OSError(f"cannot read the answers from {str(path)!r}: {e.strerror or e}") from None
+    return [answer for line in lines if (answer := line.split("#", 1)[0].strip())]
+
+
+def ask(quiz: Quiz, read: Callable[[str], str | None], write: Callable[[str], None],
+        heading: str | None = None) -> bool:
+    """Ask ``quiz.current`` until it is over (right, or out of tries): ``read(prompt)`` gives an
+    answer, None when there are no more. False when the answers ran out. ``heading`` comes before
+    the question's topic (default: [k/N])."""
+    q = quiz.current
+    context = f"   ({q.context})" if q.context else ""
+    heading = f"[{quiz.index + 1}/{len(quiz.records)}]" if heading is None else heading
+    write(f"\n{heading} {q.topic or q.kind}{context}\n")
+    while True:
+        text = read(f"  {q.prompt} = ? ")
+        if text is None:
+            return False
+        reply = quiz.answer(text)
+        write(reply.text + "\n")
+        if reply.moved_on:
+            return True
+
+
 def run(quiz: Quiz, answers: Iterator[str] | None = None, out=None, intro: str = "") -> Quiz:
     """Ask the quiz's questions: typed at a prompt, or read from ``answers`` (echoed after the
     prompt). End of input or Ctrl-C stop the quiz; the score so far is printed either way."""
@@ -450,28 +508,19 @@ def run(quiz: Quiz, answers: Iterator[str] | None = None, out=None, intro: str =
         out.write(text)
         out.flush()
 
+    def read(prompt: str) -> str | None:
+        if answers is None:
+            return input(prompt)
+        write(prompt)
+        text = next(answers, None)
+        write("\n(no more answers)\n" if text is None else text + "\n")
+        return text
+
     if intro:
         write(intro.rstrip("\n") + "\n")
-    total = len(quiz.records)
-    shown = -1
     try:
-        while not quiz.done:
-            q = quiz.current
-            if quiz.index != shown:
-                shown = quiz.index
-                context = f"   ({q.context})" if q.context else ""
-                write(f"\n[{quiz.index + 1}/{total}] {q.topic or q.kind}{context}\n")
-            prompt = f"  {q.prompt} = ? "
-            if answers is None:
-                text = input(prompt)
-            else:
-                write(prompt)
-                text = next(answers, None)
-                if text is None:
-                    write("\n(no more answers)\n")
-                    break
-                write(text + "\n")
-            write(quiz.answer(text).text + "\n")
+        while not quiz.done and ask(quiz, read, write):
+            pass
     except (EOFError, KeyboardInterrupt):
         write("\n(stopped)\n")
     write("\n" + quiz.score() + "\n")

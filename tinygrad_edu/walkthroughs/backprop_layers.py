@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 
+from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.walkthroughs.matrices import matvec, outer, sigmoid, transpose
@@ -113,6 +114,18 @@ class BackpropLayers(Tour):
         self.matrix("δ² ⊗ a²", self.dTheta2)
         self.matrix("engine's ∂J/∂Θ²", theta_grad(self.model.layers[1]))
         self.check("∂J/∂Θ² = δ² ⊗ a²  (bias column included)", theta_grad(self.model.layers[1]), self.dTheta2)
+        # Your turn (quiz mode): δ¹ of the first hidden neuron, from numbers already on the screen.
+        W2 = [row[1] for row in theta(self.model.layers[1])]  # the weights out of hidden neuron 1
+        H1, z1 = self.H[0], self.H_values[0].parents[0]  # its output and the node under its sigmoid
+        back, slope = sum(w * d for w, d in zip(W2, self.delta2)), H1 * (1 - H1)
+        gathered = " + ".join(f"({w:.4f})·({d:.4f})" for w, d in zip(W2, self.delta2))
+        self.ask(Exercise(self.J).grad(
+            z1, prompt="δ¹₁", topic="δ¹ of a hidden neuron",
+            context=f"H₁ = {H1:.4f}, δ² = [{', '.join(f'{d:.4f}' for d in self.delta2)}], the weights "
+                    f"out of hidden neuron 1 (column 1 of Θ²) = [{', '.join(f'{w:.4f}' for w in W2)}]",
+            hint="δ¹₁ = (Σₖ W²ₖ₁·δ²ₖ)·H₁·(1 − H₁): the output errors gathered back along hidden neuron 1's "
+                 "weights, times its sigmoid's derivative",
+            solution=f"({gathered})·H₁·(1 − H₁) = {back:.4f} × {slope:.4f} = {back * slope:.4f}"))
 
     @step("Hidden layer: δ¹ = (W²ᵀ δ²) ⊙ H ⊙ (1 − H)")
     def hidden_delta(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from tinygrad_edu import Value
+from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.stepper import backward_frames
@@ -94,6 +95,13 @@ class ChainRule(Tour):
         derived = gradients(self.J)  # the numbers explain printed
         self.check("explain(J) derives the gradients J.backward() left, and changes none",
                    [*(derived[p] for p in leaves), *(p.grad for p in leaves)], before * 2)
+        # Your turn (quiz mode): the next steps derive these; in the names of the graph, t the target.
+        self.practice = Exercise(self.J, names={"t": self.t})
+        self.ask(self.practice.grad(
+            self.Y, formula=True, topic="∂J/∂Y through sigmoid and log loss", context="a formula in Z and t",
+            hint="∂J/∂Y = ∂J/∂Z · ∂Z/∂Y: the log loss's derivative −t/Z + (1 − t)/(1 − Z) times the "
+                 "sigmoid's, Z·(1 − Z)",
+            solution=f"Z − t = {self.Z.data:.4f} − {self.t:g} = {self.Z.data - self.t:.4f}"))
 
     @step("Link by link: sigmoid and log loss collapse to Z − t")
     def collapse(self) -> None:
@@ -114,6 +122,12 @@ class ChainRule(Tour):
             the gradient is just the error Z − t, large when the neuron is confidently wrong, where a
             squared error would be multiplied by Z·(1 − Z) ≈ 0 and learning would stall.
         """)
+        w, x = self.W[0], self.X[0]
+        self.ask(self.practice.grad(
+            w, formula=True, topic="∂J/∂w through Y = W·X + b", context=f"a formula in Z, t and {x.label}",
+            hint=f"∂J/∂{w.label} = ∂J/∂Y · ∂Y/∂{w.label}, and Y = Σ wᵢ·xᵢ + b",
+            solution=f"(Z − t)·{x.label} = {self.Z.data - self.t:.4f} × {x.data:g} = "
+                     f"{(self.Z.data - self.t) * x.data:.4f}"))
 
     @step("The weights: ∂J/∂wᵢ = (Z − t)·xᵢ")
     def weights(self) -> None:
@@ -128,6 +142,11 @@ class ChainRule(Tour):
         self.table(["weight", "its input", "engine ∂J/∂w", "(Z − t)·input"], rows)
         self.check("∂J/∂wᵢ = (Z − t)·xᵢ", [w.grad for w in self.W], [error * x.data for x in self.X])
         self.check("∂J/∂b = Z − t", self.b.grad, error)
+        w, x = self.W[0], self.X[0]
+        self.ask(self.practice.grad(
+            x, formula=True, topic="∂J/∂x: the error sent back along a weight",
+            context=f"a formula in Z, t and {w.label}", hint=f"∂J/∂{x.label} = ∂J/∂Y · ∂Y/∂{x.label}",
+            solution=f"{w.label}·(Z − t) = {w.data:g} × {error:.4f} = {w.data * error:.4f}"))
 
     @step("The inputs: ∂J/∂xᵢ = wᵢ·(Z − t)")
     def inputs(self) -> None:
@@ -141,6 +160,13 @@ class ChainRule(Tour):
         rows = [[x.label, w.data, x.grad, w.data * error] for w, x in zip(self.W, self.X)]
         self.table(["input", "its weight", "engine ∂J/∂x", "w·(Z − t)"], rows)
         self.check("∂J/∂xᵢ = wᵢ·(Z − t)", [x.grad for x in self.X], [w.data * error for w in self.W])
+        w, x, lr = self.W[0], self.X[0], self.lr
+        self.ask(self.practice.ask(
+            f"{w.label} after one step of gradient descent", lambda p: p.value(w) - lr * p.grad(w),
+            topic="a gradient-descent update", context=f"α = {lr:g}; a number or a formula",
+            hint=f"{w.label} ← {w.label} − α·∂J/∂{w.label}, with ∂J/∂{w.label} = (Z − t)·{x.label}",
+            solution=f"{w.label} − α·(Z − t)·{x.label} = {w.data:g} − {lr:g} × {error:.4f} × {x.data:g} = "
+                     f"{w.data - lr * error * x.data:.4f}"))
 
     @step("One step of gradient descent: W ← W − α·(Z − t)·X")
     def update(self) -> None:

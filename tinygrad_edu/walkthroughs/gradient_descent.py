@@ -7,6 +7,7 @@ for α = 0.9 they jump across it and still converge, for α = 1.1 they jump furt
 from __future__ import annotations
 
 from tinygrad_edu import Value
+from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 TARGET = 3.0  # the minimum of J
@@ -66,6 +67,14 @@ class GradientDescent(Tour):
         self.table(["W", "J(W)", "W.grad", "2·(W − 3)"], rows)
         self.check("W.grad = J′(W) = 2·(W − 3)", engine, formula)
         self.show_graph(loss, "J(W) at W = 4")
+        # Your turn (quiz mode): the update the next step makes by hand.
+        lr, W = 0.1, Value(self.W0, label="W")
+        self.ask(Exercise(J(W)).ask(
+            "the next W", lambda p: p.value(W) - lr * p.grad(W), topic="a gradient-descent update",
+            context=f"from W = {self.W0:g}, step size α = {lr:g}; a number or a formula in W",
+            hint="W ← W − α·J′(W), with J′(W) = 2·(W − 3)",
+            solution=f"W − α·2·(W − 3) = {self.W0:g} − {lr:g}·({2 * (self.W0 - TARGET):g}) = "
+                     f"{self.W0 - lr * 2 * (self.W0 - TARGET):g}"))
 
     @step("One update, by hand")
     def one_update(self) -> None:

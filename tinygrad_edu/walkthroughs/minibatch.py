@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 
+from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import Layer
 from tinygrad_edu.walkthroughs.matrices import matmul, transpose
@@ -99,6 +100,16 @@ class Minibatch(Tour):
         rows = [[p.label, *(g[k] for g in per_example), mean[k], p.grad] for k, p in enumerate(params)]
         self.table(header, rows, digits=4)
         self.check("batch gradient = mean of the per-example gradients", [p.grad for p in params], mean)
+        # Your turn (quiz mode): the same rule for a batch the table does not show.
+        b = self.layer.neurons[0].b
+        k = params.index(b)
+        g1, g2 = per_example[0][k], per_example[1][k]
+        self.ask(Exercise(self.loss([0, 1])[1]).grad(
+            b, prompt=f"∂J/∂{b.label} for a batch of examples 1 and 2 only",
+            topic="a mini-batch's mean gradient",
+            context=f"from the table: ∂J1/∂{b.label} = {g1:.4f}, ∂J2/∂{b.label} = {g2:.4f}",
+            hint="J = (J1 + J2)/2, and the gradient of a mean is the mean of the gradients",
+            solution=f"(∂J1/∂{b.label} + ∂J2/∂{b.label})/2 = ({g1:.4f} + {g2:.4f})/2 = {(g1 + g2) / 2:.4f}"))
 
     @step("A product of Jacobians: ∂J/∂W = ∂J/∂O · ∂O/∂Z · ∂Z/∂W")
     def jacobians(self) -> None:

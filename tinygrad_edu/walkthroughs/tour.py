@@ -3,8 +3,8 @@
 A demo subclasses ``Tour`` and marks methods with ``@step("title")``; they run in the order they are
 written, sharing what they compute through ``self``. Inside a step, ``say`` prints prose, ``table``
 and ``matrix`` print numbers, ``check`` compares the engine's gradient with a formula and prints the
-verdict, ``show_graph`` names the computation graph the step is about, and ``progress`` reports
-training as it goes.
+verdict, ``show_graph`` names the computation graph the step is about, ``progress`` reports
+training as it goes, and ``ask`` (in quiz mode) asks for a formula before the step shows it.
 
 From the shell, ``main(Demo)`` runs every step (``tinygrad-edu demo NAME --help``, or from the
 repository root ``python -m demos.NAME --help``). In a REPL:
@@ -15,6 +15,7 @@ repository root ``python -m demos.NAME --help``). In a REPL:
     >>> tour.back()          # shows the previous step again
     >>> tour.graph()         # the current step's graph: inline in Jupyter, else written as SVG
     >>> len(tour), tour.steps
+    >>> tour.quiz()          # your turn: from now on a step asks for a formula before showing it
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import shutil
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tinygrad_edu import Value
+from tinygrad_edu.exercises import Question, Quiz, ask, read_answers
 from tinygrad_edu.files import argument, output_dir, output_file
 
 __all__ = ["Check", "Step", "Tour", "main", "step"]
@@ -113,6 +115,8 @@ class Tour:
         self.out = None  # where the tour prints; None: sys.stdout at the time of printing
         self._current: Step | None = None  # the step that is running
         self._last_kind = "top"  # what the running step printed last: "top", "text", "table", "check"
+        self._quiz: Quiz | None = None  # quiz mode (quiz(), --quiz): the questions asked so far
+        self._answers: Iterator[str] | None = None  # answers from a file (--answers); None: typed
 
     # -- walking through --------------------------------------------------------------------
     def next(self) -> Step | None:
@@ -126,6 +130,8 @@ class Tour:
             self._write(current.output)
         else:
             self._run(current)
+            if self._quiz is not None and self.index == len(self.steps) - 1:
+                self._write(f"\n{self._quiz.score()}\n")
         return current
 
     def back(self) -> Step | None:
@@ -167,6 +173,39 @@ class Tour:
         what, them = ("pictures", "them") if len(paths) > 1 else ("picture", "it")
         self._write(f"(wrote step {current.number}'s {what} to {_files(paths)}: open {them} in a browser)\n")
         return paths[-1]
+
+    def quiz(self, answers: Iterable[str] | None = None, tries: int = 3) -> None:
+        """Your turn: from now on, before a step shows a formula, you are asked for it (typed, or
+        taken from ``answers``) and the engine checks it; ``tour.score()`` says how it went."""
+        self._quiz = Quiz([], tries=tries)
+        self._answers = None if answers is None else iter(answers)
+        self._write("(quiz mode: the steps ask before they show; a number or a formula in the names shown, "
+                    f"{tries} tries each)\n")
+
+    def score(self) -> str:
+        """The quiz's score so far (quiz mode), and which kinds of step were missed."""
+        return self._quiz.score() if self._quiz is not None else "(not in quiz mode: tour.quiz() starts it)"
+
+    def ask(self, question: Question) -> None:
+        """In quiz mode, ask ``question`` (see tinygrad_edu.exercises) now, before the step shows its
+        answer; otherwise do nothing. When the answers run out, the tour goes on without asking."""
+        if self._quiz is None or self._answers is _NO_MORE:
+            return
+        self._quiz.add(question)
+        self._last_kind = "text"
+        if not ask(self._quiz, self._read, self._write, f"Your turn ({len(self._quiz.records)}):"):
+            self._answers = _NO_MORE
+            self._write("\n(no more answers: the walkthrough goes on without questions)\n")
+
+    def _read(self, prompt: str) -> str | None:
+        if self._answers is None:
+            text = input(prompt)
+            if self._current is not None:  # the terminal showed them; a step shown again shows them too
+                self._current.output += f"{prompt}{text}\n"
+            return text
+        text = next(self._answers, None)
+        self._write(prompt + ("" if text is None else text) + "\n")
+        return text
 
     def play(self, pause: bool = False) -> bool:
         """Run the steps that are left (with ``pause``, wait for Enter between them); True if all pass."""
@@ -329,6 +368,9 @@ class Tour:
             self._current.output += text
 
 
+_NO_MORE: Iterator[str] = iter(())  # the answers ran out: ask no more
+
+
 def _drawn(graph: Any, **draw_options) -> Any:
     """A step's picture as a graphviz.Digraph: a Value's graph is drawn top to bottom."""
     if isinstance(graph, Value):
@@ -389,6 +431,13 @@ def _flatten(x: Any) -> list[float]:
     return [v for item in x for v in _flatten(item)]
 
 
+def _answers(text: str) -> list[str]:
+    try:
+        return read_answers(text)
+    except (OSError, ValueError) as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Run a demo from the shell: every step, waiting for Enter between steps in a terminal; or,
     with --notebook, write it as a Jupyter notebook instead. ``prog`` names the command in usage."""
@@ -407,6 +456,10 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
     parser.add_argument("--seed", type=int, help="seed for the random numbers (the demo's default otherwise)")
     parser.add_argument("--notebook", type=argument(output_file, suffixes=(".ipynb",)), metavar="FILE",
                         help="write the walkthrough as a Jupyter notebook (FILE.ipynb) instead of running it")
+    parser.add_argument("--quiz", action="store_true",
+                        help="your turn: each formula is asked for before it is shown, and checked")
+    parser.add_argument("--answers", type=_answers, metavar="FILE",
+                        help="quiz with the answers in FILE, one a line (# starts a comment)")
     # A walkthrough's own options (moons: --html FILE), declared in its module as OPTIONS = {flag:
     # add_argument's keywords}; each one given is passed to make_tour by name (--html -> html=).
     options = getattr(module, "OPTIONS", {})
@@ -423,10 +476,17 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
         print(f"wrote {args.notebook}: open it in Jupyter, or run it with jupyter nbconvert --execute")
         return 0
     tour.svg_dir = args.svg_dir
+    if args.quiz or args.answers is not None:
+        if args.answers is None and sys.stdin.isatty():
+            try:
+                import readline  # noqa: F401  (line editing and history for input())
+            except ImportError:
+                pass
+        tour.quiz(args.answers)
     try:
         ok = tour.play(pause=not args.no_pause and sys.stdin.isatty())
     except (KeyboardInterrupt, EOFError):
-        print("\n(stopped)")
+        print("\n(stopped)" + (f"\n\n{tour.score()}" if tour._quiz is not None else ""))
         return 130
     if args.svg_dir is not None and not tour.pictures:
         print(f"({tour.name} draws no pictures: nothing was written to {args.svg_dir})")
