@@ -409,3 +409,53 @@ def test_a_walkthrough_with_a_bad_answers_file_is_a_usage_error_before_any_step(
     assert e.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "cannot read the answers from" in captured.err
+
+
+def _graph(a, b, c):
+    """Binary and n-ary nodes mixed: sum with a number, dot of Values, linear with numbers x."""
+    from tinygrad_edu import engine
+
+    s = engine.sum([a, b * c, 2.5])
+    d = engine.dot([a, b], [c, s])
+    y = engine.linear([0.5, -1.5], [a, d], c)
+    return (y.tanh() + s * d) / (1 + b * b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2))
+def test_replay_reads_n_ary_nodes_back(a, b, c):
+    leaf = [Value(0.3, label="a"), Value(-0.7, label="b"), Value(1.1, label="c")]
+    L = _graph(*leaf)
+    assert {n.op for n in forward_order(L)} >= {"sum", "dot", "linear"}
+    new = replay(L, dict(zip(leaf, (a, b, c))))
+    fresh = _graph(Value(a), Value(b), Value(c))
+    got = [(new[n].data, new[n].local_grads) for n in forward_order(L)]
+    want = [(n.data, n.local_grads) for n in forward_order(fresh)]
+    assert len(got) == len(want)
+    for (gv, gl), (wv, wl) in zip(got, want):
+        assert gv == pytest.approx(wv, rel=1e-12, abs=1e-12) and gl == pytest.approx(wl, rel=1e-12, abs=1e-12)
+
+
+def test_a_fused_layer_is_quizzed_with_formulas_checked_where_the_weights_move():
+    from tinygrad_edu.nn import Layer
+
+    layer = Layer(2, 1, activation="tanh", seed=1)
+    L = layer([0.5, -2.0])
+    L = L[0] if isinstance(L, list) else L
+    assert L.parents[0].op == "linear"
+    ex = Exercise(L)
+    assert len(ex.points) == 4
+    q = [q for q in ex.questions(only="local") if q.topic == "the local derivative of linear"][0]
+    assert q.answer == 0.5 and q.check("0.5").ok  # ∂(b + w0·0.5 + w1·(−2))/∂w0 = x0
+    assert "∂(b + Σ wᵢ·xᵢ)/∂wᵢ = xᵢ" in q.hint
+
+
+def test_an_n_ary_node_whose_layout_cannot_be_read_is_named_not_guessed():
+    from tinygrad_edu import engine
+
+    a, b, c, d = (Value(x, label=name) for x, name in ((2.0, "a"), (1.0, "b"), (3.0, "c"), (3.0, "d")))
+    L = engine.dot([a, 4.0], [5.0, b])  # a·5 + 4·b: each input's partner a number, read as weights
+    assert replay(L, {a: 1.0})[L].data == 9.0
+    L = engine.dot([a, b, 4.0], [c, 5.0, d])  # a·c + b·5 + 4·d: a product of two Values among numbers
+    with pytest.raises(NotImplementedError, match="cannot tell the weights from the inputs of this dot"):
+        replay(L, {a: 1.0})

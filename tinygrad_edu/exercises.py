@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from keyword import iskeyword
 
+from . import engine
 from .engine import Value, topological_order
 from .expr import FUNCTIONS, ExpressionError, parse
 from .trace import _op_text, forward_order, gradients, leaves, node_names, number, operand
@@ -57,6 +58,36 @@ _REPLAY: dict[str, Callable[..., Value]] = {
     "neg": operator.neg, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu,
 }
+_MANY = ("sum", "dot", "linear")  # ops with any number of inputs: _replay_many
+
+
+def _replay_many(node: Value, inputs: list[Value]) -> Value:
+    """An n-ary node (sum, dot, linear) computed again from its new inputs.
+
+    The engine folds plain numbers into such a node and keeps no slot for them, so what they
+    were is read back from the node: a sum's folded constant is its value minus its inputs; a
+    dot or linear node's inputs are either all weights (each local derivative is then its input
+    x, a constant; a linear node's last input is b) or weights then inputs x (each one's local
+    derivative is the other's value). The layout read is checked against the node's own
+    numbers; any other is not guessed.
+    """
+    parents, local, y = node.parents, node.local_grads, node.data
+    if node.op == "sum":
+        return engine.sum([*inputs, y - math.fsum(p.data for p in parents)])
+    bias = node.op == "linear"
+    n = len(parents) - bias
+    b = inputs[-1] if bias else None
+    tolerance = 1e-9 * (1.0 + abs(y) + math.fsum(abs(p.data * g) for p, g in zip(parents, local)))
+    half = n // 2
+    if n % 2 == 0 and all(local[i] == parents[half + i].data and local[half + i] == parents[i].data
+                          for i in range(half)):  # weights, then Values x: w·x
+        w, x = inputs[:half], inputs[half:n]
+    elif abs(y - math.fsum(p.data * g for p, g in zip(parents[:n], local[:n]))
+             - (parents[-1].data if bias else 0.0)) <= tolerance:  # weights, with numbers x
+        w, x = inputs[:n], list(local[:n])
+    else:
+        raise NotImplementedError(f"replay: cannot tell the weights from the inputs of this {node.op} node")
+    return engine.linear(x, w, b) if bias else engine.dot(w, x)
 
 
 def replay(root: Value, moved: Mapping[Value, float]) -> dict[Value, Value]:
@@ -74,6 +105,9 @@ def replay(root: Value, moved: Mapping[Value, float]) -> dict[Value, Value]:
         inputs = [new[parent] for parent in node.parents]
         if all(now is before for now, before in zip(inputs, node.parents)):
             new[node] = node  # depends on no moved leaf: the same numbers
+            continue
+        if node.op in _MANY:
+            new[node] = _replay_many(node, inputs)
             continue
         if node.op not in _REPLAY:  # not a ValueError: a formula must never pass unchecked elsewhere
             raise NotImplementedError(f"replay: no rule to compute the op {node.op!r} again")
@@ -165,6 +199,9 @@ _RULES = {
     "tanh": ("d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared",),
     "sigmoid": ("dσ(u)/du = σ(u)·(1 − σ(u)), with σ(u) the node's value",),
     "relu": ("d relu(u)/du = 1 where u > 0, and 0 where u < 0",),
+    "sum": ("∂(v₁ + … + vₙ)/∂vᵢ = 1: a sum passes the gradient on unchanged",),
+    "dot": ("∂(Σ wᵢ·xᵢ)/∂wᵢ = xᵢ and ∂(Σ wᵢ·xᵢ)/∂xᵢ = wᵢ: the other factor of its product",),
+    "linear": ("∂(b + Σ wᵢ·xᵢ)/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ (the other factor of its product) and ∂/∂b = 1",),
 }
 _SYMBOLS = ("a", "b")
 
