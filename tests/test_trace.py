@@ -468,3 +468,37 @@ def test_the_explain_command_params_usage_errors(options, message):
     done = run_command("explain", "(w*x - y)**2", "w=0.5", "x=2", "y=3", *options)
     assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1].endswith(message)
+
+
+# -- n-ary nodes: one chain-rule step per edge -------------------------------------------------
+def test_a_linear_node_is_explained_one_step_per_input():
+    from tinygrad_edu.engine import linear
+
+    w1, w2, x1, b = (Value(v, label=n) for v, n in [(-0.5, "w1"), (0.25, "w2"), (1.4, "x1"), (0.1, "b")])
+    L = linear([x1, 2.0], [w1, w2], b).tanh()  # x2 = 2 is a number: no step of its own
+    t = math.tanh(0.1 - 0.7 + 0.5)
+    lines = explain(L).splitlines()
+    assert lines[2] == f"  ∂L/∂v1 += ∂tanh(v1)/∂v1 · ∂L/∂L = {1 - t * t:.4f} × 1.0000 = {1 - t * t:.4f}"
+    steps, names = trace_backward(L), node_names(L)
+    assert [names[s.parent] for s in steps] == ["v1", "w1", "w2", "x1", "b"]
+    assert [s.local_grad for s in steps[1:]] == [1.4, 2.0, -0.5, 1.0]  # x1, x2, w1, 1
+    assert lines[3] == f"  ∂L/∂w1 += ∂v1/∂w1 · ∂L/∂v1 = 1.4000 × {1 - t * t:.4f} = {1.4 * (1 - t * t):.4f}"
+    assert names[L.parents[0]] == "v1"
+
+
+def test_nary_ops_are_written_by_their_formula():
+    from tinygrad_edu import engine
+    from tinygrad_edu.trace import _op_text, op_symbol, partner
+
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    s = engine.sum([a, b, c])
+    assert _op_text(s, node_names(s)) == "a + b + c" and op_symbol(s) == "Σ"
+    many = engine.sum([a, b, c, a, b])
+    assert _op_text(many, node_names(many)) == "a + b + … + b"
+    d = engine.dot([a, b], [c, a])
+    assert _op_text(d, node_names(d)) == "w·x" and op_symbol(d) == "w·x"
+    assert [partner(d, i) for i in range(4)] == [c, a, a, b]  # a·c + b·a
+    y = engine.linear([a], [b], c)
+    assert op_symbol(y) == "w·x + b" and [partner(y, i) for i in range(3)] == [a, b, None]
+    assert explain(y).splitlines()[1] == "  ∂L/∂L = 1.0000"
+    assert "∂(w·x + b)/∂b" in explain(y)

@@ -294,3 +294,44 @@ def test_draw_mlp_names_the_loss_by_its_label():
     source = draw_mlp(model, [1.0, -1.0], loss).source
     assert "J = " in source and "∂J/∂w = " in source and "∂J/∂b = " in source
     assert "L = " not in source and "∂L/" not in source
+
+
+# -- a neuron as one node ----------------------------------------------------------------------
+def fused_neuron():
+    """y = b + w1·x1 + w2·x2 = 0.1 - 0.7 + 0.5 = -0.1, one linear node; ∂y/∂wᵢ = xᵢ, ∂y/∂xᵢ = wᵢ."""
+    from tinygrad_edu.engine import linear
+
+    w1, w2, x1, x2, b = (Value(v, label=n) for v, n in
+                         [(-0.5, "w1"), (0.25, "w2"), (1.4, "x1"), (2.0, "x2"), (0.1, "b")])
+    y = linear([x1, x2], [w1, w2], b)
+    y.label = "y"
+    return y
+
+
+def test_a_linear_node_is_one_op_with_one_edge_per_input_carrying_its_local_derivative():
+    source = draw_dot(fused_neuron().tanh()).source
+    assert source.count("shape=ellipse") == 2  # w·x + b, and tanh
+    assert 'n5op [label="w·x + b"' in source
+    for edge in ['n0 -> n5op [label="∂y/∂w1 = x1 = 1.400"]', 'n1 -> n5op [label="∂y/∂w2 = x2 = 2.000"]',
+                 'n2 -> n5op [label="∂y/∂x1 = w1 = -0.5000"]', 'n3 -> n5op [label="∂y/∂x2 = w2 = 0.2500"]',
+                 'n4 -> n5op [label="∂y/∂b = 1.000"]']:
+        assert edge in source
+    assert source.count("-> n5op") == 5
+
+
+def test_a_linear_node_with_number_inputs_names_no_partner_for_them():
+    from tinygrad_edu.engine import linear
+
+    w = [Value(0.5, label="w1"), Value(-1.0, label="w2")]
+    y = linear([2.0, 3.0], w, Value(0.0, label="b"))  # a first layer: x is data
+    source = draw_dot(y).source
+    assert '[label="∂L/∂w1 = 2.000"]' in source and '[label="∂L/∂w2 = 3.000"]' in source
+    assert source.count("-> n3op") == 3  # w1, w2, b: the numbers take no slot
+
+
+def test_draw_mlp_shows_the_models_own_numbers_fused_or_not():
+    x = [0.3, -1.7]
+    for fused in (True, False):
+        model = MLP(2, [4, 3, 1], seed=2, fused=fused)
+        source = draw_mlp(model, inputs=x).source
+        assert f"out = {fmt(model(x).data)}" in source

@@ -325,11 +325,38 @@ def _parameters(root: Value, params: Iterable[Value | str] | None, names: dict[V
     return [leaf for leaf in graph_leaves if leaf in chosen]
 
 
+# How an op with any number of inputs is written: by the formula it computes.
+_NARY_SYMBOLS = {"sum": "Σ", "dot": "w·x", "linear": "w·x + b"}
+
+
+def op_symbol(node: Value) -> str:
+    """The op as pictures write it: ``*``, ``tanh``, and ``w·x + b`` for a linear node."""
+    return _NARY_SYMBOLS.get(node.op, node.op)
+
+
+def partner(node: Value, i: int) -> Value | None:
+    """For a dot or linear node, the input whose value is ∂node/∂(its input i): since
+    ∂(w·x)/∂wᵢ = xᵢ and ∂(w·x)/∂xᵢ = wᵢ, that is xᵢ for wᵢ and wᵢ for xᵢ. None for other ops,
+    for the bias, when the factor is a number (a constant has no node), or when two inputs fit."""
+    if node.op not in ("dot", "linear"):
+        return None
+    parents, local_grads = node.parents, node.local_grads
+    me = parents[i]
+    fits = [q for j, q in enumerate(parents)
+            if j != i and q.data == local_grads[i] and local_grads[j] == me.data]
+    return fits[0] if len(fits) == 1 else None
+
+
 def _op_text(node: Value, names: dict[Value, str]) -> str:
-    """The op that made node, written with its inputs' names: ``v2*w``, ``tanh(v3)``."""
+    """The op that made node, written with its inputs' names: ``v2*w``, ``tanh(v3)``, ``a + b + c``;
+    a dot or linear node by its formula, ``w·x + b``."""
     inputs = [operand(names[parent]) for parent in node.parents]
     if not inputs:  # a leaf made nothing: its own name
         return names[node]
+    if node.op == "sum":
+        return " + ".join(inputs) if len(inputs) <= 4 else f"{inputs[0]} + {inputs[1]} + … + {inputs[-1]}"
+    if node.op in _NARY_SYMBOLS:
+        return _NARY_SYMBOLS[node.op]
     if len(inputs) == 2:
         return f"{inputs[0]}{node.op}{inputs[1]}"
     return f"-{inputs[0]}" if node.op == "neg" else f"{node.op}({names[node.parents[0]]})"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import graphviz
 
-from .engine import Value
+from .engine import Value, no_grad
 from .files import write_atomic
-from .trace import forward_order, gradients, node_names, operand
+from .trace import forward_order, gradients, node_names, op_symbol, operand, partner
 
 __all__ = ["draw_dot", "draw_mlp", "render", "repr_mimebundle", "GraphvizNotFoundError", "FORMATS"]
 
@@ -123,13 +123,16 @@ def draw_dot(
         if node.is_leaf:
             continue
         op_id = f"{node_id}op"
-        dot.node(op_id, _text(node.op), shape="ellipse", margin="0.02", height="0.3", **emphasis)
+        dot.node(op_id, _text(op_symbol(node)), shape="ellipse", margin="0.02", height="0.3", **emphasis)
         dot.edge(op_id, node_id)
-        for parent, local in zip(node.parents, node.local_grads):
+        for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             attrs = {}
             # A constant is not differentiated with respect to (for x ** 2 the engine stores no ∂/∂2).
             if show_local_grads and not parent.is_constant:
-                attrs["label"] = _text(f"∂{operand(names[node])}/∂{operand(names[parent])} = {_num(local)}")
+                other = partner(node, i)  # in w·x + b: ∂y/∂w1 = x1 = 1.4
+                factor = "" if other is None else f"{names[other]} = "
+                local_grad = f"∂{operand(names[node])}/∂{operand(names[parent])}"
+                attrs["label"] = _text(f"{local_grad} = {factor}{_num(local)}")
             if highlight_edge is not None and highlight_edge[0] is parent and highlight_edge[1] is node:
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
             dot.edge(ids[parent], op_id, **attrs)
@@ -252,23 +255,17 @@ def _column(dot: graphviz.Digraph, name: str, ids: list[str]):
 
 
 def _forward(layers: list, inputs: Sequence[float], nin: int) -> list[list[float]]:
-    """Every neuron's output for one input vector: act(b + Σ wᵢ·xᵢ), with the engine's activations."""
+    """Every neuron's output for one input vector, computed by the neurons themselves (the same
+    floats the model gives), keeping no graph."""
     xs = [float(x) for x in inputs]
     if len(xs) != nin:
         raise ValueError(f"draw_mlp: the model takes {nin} inputs, got {len(xs)}")
     outputs = []
-    for neurons in layers:
-        xs = [_activate(n.activation, n.b.data + sum(w.data * x for w, x in zip(n.w, xs))) for n in neurons]
-        outputs.append(xs)
+    with no_grad():
+        for neurons in layers:
+            xs = [n(xs).data for n in neurons]
+            outputs.append(xs)
     return outputs
-
-
-def _activate(activation: str, z: float) -> float:
-    if activation == "linear":
-        return z
-    if activation not in ("relu", "tanh", "sigmoid"):
-        raise ValueError(f"draw_mlp: unknown activation {activation!r}; expected relu, tanh, sigmoid, linear")
-    return getattr(Value(z), activation)().data
 
 
 # The backward pass as frames and as a page to step through: in stepper.py, importable from here too.
