@@ -127,6 +127,24 @@ def test_bad_input_is_refused_clearly():
         recorder.write_html("never.html")
 
 
+def test_a_record_in_the_wrong_place_is_caught_at_the_first_step():
+    for misplaced in ("before step", "after zero_grad"):
+        X, y, model = moons()
+        optimizer = SGD(model.parameters(), lr=0.1)
+        recorder = TrainingRecorder(model, X, y)
+        J = hinge([model(x) for x in X], y)
+        optimizer.zero_grad()
+        J.backward()
+        if misplaced == "before step":
+            with pytest.raises(ValueError, match=r"no parameter changed .* after optimizer.step\(\)"):
+                recorder.record(J, optimizer.lr)
+        else:
+            optimizer.step()
+            optimizer.zero_grad()
+            with pytest.raises(ValueError, match=r"every gradient is 0 .* before the next zero_grad\(\)"):
+                recorder.record(J, optimizer.lr)
+
+
 def test_labels_of_several_classes_need_as_many_outputs():
     model = MLP(3, [4, 3], seed=0)
     recorder = TrainingRecorder(model, [[0, 0, 1], [0, 1, 0], [1, 0, 0]], [0, 1, 2])

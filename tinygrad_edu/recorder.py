@@ -120,6 +120,8 @@ class TrainingRecorder:
         step = len(self.losses) + 1
         after = array("d", [p.data for p in params])
         snapshot = Snapshot(step, loss, lr, self._before, array("d", [p.grad for p in params]), after)
+        if step == 1:  # a call in the wrong place shows at once: the numbers would be wrong for every step
+            _check_placement(snapshot)
         self.losses.append(loss)
         self.lrs.append(lr)
         self._before, self._last = after, snapshot
@@ -224,6 +226,16 @@ class TrainingRecorder:
                 step["confusion"] = confusion
             data["steps"].append(step)
         return data
+
+
+def _check_placement(shot: Snapshot) -> None:
+    moved, pushed = shot.after != shot.before, any(shot.grads)
+    if pushed and shot.lr > 0.0 and not moved:
+        raise ValueError("TrainingRecorder.record: no parameter changed since the recorder was made; "
+                         "call record(loss, lr) after optimizer.step(), which it records")
+    if moved and not pushed:
+        raise ValueError("TrainingRecorder.record: every gradient is 0 but the parameters changed; "
+                         "call record(loss, lr) after optimizer.step() and before the next zero_grad()")
 
 
 # -- the model, in floats -------------------------------------------------------------------
