@@ -459,3 +459,16 @@ def test_an_n_ary_node_whose_layout_cannot_be_read_is_named_not_guessed():
     L = engine.dot([a, b, 4.0], [c, 5.0, d])  # a·c + b·5 + 4·d: a product of two Values among numbers
     with pytest.raises(NotImplementedError, match="cannot tell the weights from the inputs of this dot"):
         replay(L, {a: 1.0})
+
+
+def test_the_readme_session_is_what_the_command_prints(tmp_path):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Your turn", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", section, flags=re.S | re.M)
+    answers, printed = [body for language, body in blocks if not language][:2]
+    (tmp_path / "answers.txt").write_text(answers)
+    r = quiz_command("x*x + 3*x", "x=2", "--answers", "answers.txt", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout == printed
