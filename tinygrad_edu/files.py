@@ -38,27 +38,25 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, parents: bool = 
     try:
         if parents:
             path.parent.mkdir(parents=True, exist_ok=True)
-        tmp, fd = _create(path.parent, f".{path.name}.", os.O_WRONLY)
+        tmp, fd = _create(path.parent, f".{path.name}.")
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())  # the bytes are on disk before the rename makes them the file
         os.replace(tmp, path)
-    except OSError as e:
-        if tmp is not None:
+    except BaseException as e:
+        if tmp is not None:  # no temporary file left behind, even after Ctrl-C mid-write
             _remove(tmp)
+        if not isinstance(e, OSError):
+            raise
         if e.errno is None:  # no errno to rebuild the error from (raised by hand): keep its words
             raise OSError(f"cannot write {path}: {e}") from None
         raise OSError(e.errno, e.strerror, os.fspath(path)) from None  # the user's path, not tmp's
-    except BaseException:  # KeyboardInterrupt mid-write: no temporary file left behind
-        if tmp is not None:
-            _remove(tmp)
-        raise
     return path
 
 
-def _create(folder: Path, prefix: str, flags: int) -> tuple[Path, int]:
-    """A new file in ``folder`` with an unused name, opened with ``flags``: (its path, its descriptor).
+def _create(folder: Path, prefix: str) -> tuple[Path, int]:
+    """A new file in ``folder`` with an unused name, open for writing: (its path, its descriptor).
 
     Unlike tempfile.mkstemp (mode 0600), the mode is 0666 less the umask, as ``open()`` gives, so
     a picture written for a website can be read by the web server.
@@ -66,7 +64,7 @@ def _create(folder: Path, prefix: str, flags: int) -> tuple[Path, int]:
     while True:
         tmp = folder / f"{prefix}{secrets.token_hex(4)}.tmp"
         try:
-            return tmp, os.open(tmp, flags | os.O_CREAT | os.O_EXCL, 0o666)
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:  # another writer drew the same name: draw again
             continue
 
@@ -126,7 +124,7 @@ def _probe(path: Path, folder: Path) -> None:
         raise ValueError(f"cannot write {path}: {ancestor} is a file, not a folder")
     try:
         if ancestor == folder:  # the folder exists: can a file be made in it?
-            tmp, fd = _create(folder, ".tinygrad_edu-probe-", os.O_WRONLY)
+            tmp, fd = _create(folder, ".tinygrad_edu-probe-")
             os.close(fd)
             os.unlink(tmp)
         else:  # it is missing: can the first missing folder on the way be made?

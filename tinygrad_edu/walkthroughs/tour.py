@@ -3,8 +3,9 @@
 A demo subclasses ``Tour`` and marks methods with ``@step("title")``; they run in the order they are
 written, sharing what they compute through ``self``. Inside a step, ``say`` prints prose, ``table``
 and ``matrix`` print numbers, ``check`` compares the engine's gradient with a formula and prints the
-verdict, ``show_graph`` names the computation graph the step is about, ``progress`` reports
-training as it goes, and ``ask`` (in quiz mode) asks for a formula before the step shows it.
+verdict, ``show_graph`` adds the picture the step is about (``show_graphs`` a sequence of them, such
+as the frames of a backward pass), ``progress`` reports training as it goes, and ``ask`` (in quiz
+mode) asks for a formula before the step shows it.
 
 From the shell, ``main(Demo)`` runs every step (``tinygrad-edu demo NAME --help``, or from the
 repository root ``python -m demos.NAME --help``). In a REPL:
