@@ -50,4 +50,4 @@ docs: $(STAMP)
 	$(BIN)/python -c "from tinygrad_edu.nn import MLP; from tinygrad_edu.viz import draw_mlp, render; \
 	model = MLP(2, [3, 1], activation='tanh', seed=0); x = [1.0, -2.0]; loss = (model(x) - 1.0) ** 2; \
 	render(draw_mlp(model, inputs=x, loss=loss), 'docs/mlp.svg')"
-	$(BIN)/python -m tinygrad_edu.stepper --screenshot docs/stepper.png  # the stepper page, in headless Chromium
+	$(BIN)/python docs/screenshot.py docs/stepper.png  # the stepper page, in headless Chromium

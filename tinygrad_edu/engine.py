@@ -310,7 +310,7 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """In Jupyter, a Value displays as the picture of its graph (when Graphviz is there)."""
+        """In Jupyter, a Value displays as the picture of its graph (as text when that cannot be drawn)."""
         from .viz import repr_mimebundle
 
         return repr_mimebundle(self)

@@ -187,9 +187,9 @@ class TrainingRecorder:
             for p, w in zip(self._params, saved):
                 p.data = w
         try:
-            svg = viz._pipe(graph, "svg").decode("utf-8")
+            svg = viz.to_svg(graph)
         except viz.GraphvizNotFoundError:
-            return '<p class="note">(no picture of the network: Graphviz is not installed)</p>'
+            return '<p class="note">(no picture of the network: nothing can draw it here)</p>'
         return svg[svg.index("<svg"):]  # no XML prolog inside HTML
 
     def _page_data(self, shots: list[Snapshot]) -> dict:

@@ -7,28 +7,23 @@ caption. Like ``trace_backward`` both are pure: they show ∂root/∂node from z
 ``.grad`` as it was, so the pictures are the same however often ``backward()`` ran before.
 ``write_stepper_html(root, path)`` puts those pictures in one self-contained HTML page
 (SVG inline, no script or font from the network) with Prev / Next buttons and the arrow keys.
-
-``python -m tinygrad_edu.stepper --screenshot docs/stepper.png`` photographs the page of a neuron
-in headless Chromium (the README's picture); ``offline_page`` is that browser, also used by tests.
+The pictures are drawn by ``viz.to_svg``, with whichever Graphviz backend is in use.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import Value
 from .files import write_atomic
 from .trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
+from .viz import draw_dot, to_svg
 
-__all__ = ["backward_frames", "write_stepper_html", "offline_page", "CHROMIUM", "CHROMIUM_FLAGS"]
+__all__ = ["backward_frames", "write_stepper_html"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +36,6 @@ class _Frame:
 
 def _frames(root: Value, captions: bool) -> list[_Frame]:
     """The backward pass as frames, from the steps' own numbers (no .grad is read or changed)."""
-    from . import viz  # viz imports trace; importing it here keeps the modules free of cycles
-
     if not isinstance(root, Value):
         raise TypeError(f"backward_frames: root must be a Value, got {type(root).__name__}: {root!r}")
     names = node_names(root)
@@ -51,7 +44,7 @@ def _frames(root: Value, captions: bool) -> list[_Frame]:
 
     def frame(title, equation, grads, **highlight):
         caption = f"{title}\n{equation}" if captions else None
-        return _Frame(viz.draw_dot(root, shown_grads=dict(grads), caption=caption, **highlight),
+        return _Frame(draw_dot(root, shown_grads=dict(grads), caption=caption, **highlight),
                       title, equation, dict(grads))
 
     frames = [frame("Forward pass: every value computed, no gradient yet",
@@ -93,15 +86,13 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None) 
     last step). Nothing is fetched from the network: a teacher can put it on a website, a learner
     can open it with a double click. Pure, as ``backward_frames`` is: no ``.grad`` changes.
     """
-    from . import viz
-
     path = Path(path)
     frames = _frames(root, captions=False)  # the page shows the equation as text, above the picture
     names = node_names(root)
     shown_leaves = leaves(root)
     pictures = "\n".join(
         f'<figure class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
-        f'{_inline_svg(viz._pipe(frame.graph, "svg").decode("utf-8"), f"f{k}-")}</figure>'
+        f'{_inline_svg(to_svg(frame.graph), f"f{k}-")}</figure>'
         for k, frame in enumerate(frames))
     derivation = "\n".join(f'<li data-step="{k}">{html.escape(frame.equation)}</li>'
                            for k, frame in enumerate(frames) if k)
@@ -222,74 +213,3 @@ _PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
-
-
-# -- a browser that only reads files (the tests and the README screenshot) ----------------------
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@contextmanager
-def offline_page(executable: str = CHROMIUM, width: int = 1280, height: int = 760) -> Iterator[tuple]:
-    """A Playwright page in a fresh headless Chromium (new empty profile) that loads files only.
-
-    Yields ``(page, blocked)``: every request for anything but a ``file:`` URL is refused and its
-    URL appended to ``blocked``. Needs the ``browser`` extra (Playwright) and Chromium.
-    """
-    from playwright.sync_api import sync_playwright
-
-    blocked: list[str] = []
-
-    def only_files(route) -> None:
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": width, "height": height})
-        try:
-            context.route("**/*", only_files)
-            yield (context.pages[0] if context.pages else context.new_page()), blocked
-        finally:
-            context.close()
-
-
-def _neuron() -> Value:
-    """The neuron of Karpathy's lecture: o = tanh(x1·w1 + x2·w2 + b)."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m tinygrad_edu.stepper",
-        description="Photograph the stepper page of a neuron, o = tanh(x1*w1 + x2*w2 + b), in headless "
-                    "Chromium (the README's picture).")
-    parser.add_argument("--screenshot", required=True, metavar="PNG", help="where to write the picture")
-    parser.add_argument("--step", type=int, default=4, help="the step to show (default 4)")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        page_path = write_stepper_html(_neuron(), Path(tmp) / "stepper.html",
-                                       title="Backpropagation through o = tanh(x1·w1 + x2·w2 + b)")
-        with offline_page(height=700) as (page, blocked):
-            page.goto(page_path.as_uri())
-            for _ in range(args.step):
-                page.keyboard.press("ArrowRight")
-            page.screenshot(path=args.screenshot)
-    if blocked:
-        raise SystemExit(f"the page tried to fetch {blocked}")
-    print(f"wrote {args.screenshot}")
-
-
-if __name__ == "__main__":
-    main()

