@@ -565,5 +565,5 @@ def test_with_nothing_to_draw_the_tour_says_why_and_goes_on(tmp_path, capsys, mo
     tour.out = io.StringIO()
     tour.next()
     assert tour.graph() is None
-    assert tour.out.getvalue().endswith("(no picture: TINYGRAD_EDU_GRAPHVIZ=wasm, but the built-in renderer is "
-                                        "not installed.)\n")
+    assert tour.out.getvalue().endswith("(no picture: TINYGRAD_EDU_GRAPHVIZ=wasm, but the built-in "
+                                        "renderer is not installed.)\n")

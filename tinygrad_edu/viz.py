@@ -40,10 +40,10 @@ FORMATS = ("svg", "png", "pdf", "dot")  # render() picks one from the file's suf
 BACKENDS = ("system", "wasm")
 BACKEND_VARIABLE = "TINYGRAD_EDU_GRAPHVIZ"  # "system" or "wasm" forces that backend
 MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level picture (draw_mlp) says more
-# A Value with more nodes than this displays in Jupyter as a text summary, not as a picture: one
-# output of the lecture's MLP(3, [4, 4, 1]) has 125 nodes and draws 7,728 pt wide (182 KB of SVG),
-# its 4-example loss 398 nodes and 731 KB; shrunk to a notebook's width neither can be read. An
-# expression such as the lecture's neuron (6 to 30 nodes) displays whole. draw_dot(v) shows any size.
+# A Value with more nodes than this displays in Jupyter as a text summary, not as a picture. The
+# lecture's neuron has 6 to 30 nodes; one output of its MLP(3, [4, 4, 1]) 58 (2,404 × 1,515 pt,
+# 83 KB of SVG), which still shows; its 4-example loss 130 (5,367 × 4,752 pt, 297 KB), which shrunk to
+# a notebook's width nobody can read. draw_dot(v) displays any size: the way to see it anyway.
 DISPLAY_MAX_NODES = 100
 _INSTALL_GRAPHVIZ = ("  Debian/Ubuntu: sudo apt-get install graphviz\n"
                      "  macOS:         brew install graphviz\n"
