@@ -98,6 +98,7 @@ def test_latex_writes_products_with_cdot_and_powers_as_superscripts():
     ("a**b**c", "(a^{b^{c}})"), ("x**(a+1)*y", r"(x^{(a + 1)} \cdot y)"), ("2**x", "(2^{x})"),
     ("tanh(v3)", r"\tanh(\mathrm{v3})"), ("relu(x)**2", r"(\operatorname{relu}(x)^{2})"),
     ("exp(x**2)", r"\exp(x^{2})"), ("-v1", r"(-\mathrm{v1})"), ("x**", "(x^{})"),
+    ("α", r"{\alpha}"), ("Δw", r"\mathrm{{\Delta}w}"), ("b + Σ w·x", r"(b + \sum w \cdot x)"),
 ])
 def test_latex_names(name, latex):
     from tinygrad_edu.trace import _latex_name

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -189,6 +190,18 @@ _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash{}", "^":
 # a name's pieces: **, an identifier (w1[0,2] too), a number, a space, any other character
 _LATEX_TOKEN = re.compile(r"\*\*|[^\W\d][\w.]*(?:\[[\w,]*\])?|\d[\d.]*(?:e[-+]?\d+)?|\s+|.")
 _LATEX_CALLS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh"}  # LaTeX's own; others \operatorname
+_LATEX_SYMBOLS = {"·": r" \cdot ", "×": r" \times ", "−": " - ", "Σ": r"\sum "}
+
+
+def _latex_char(c: str) -> str:
+    """One character for LaTeX math: specials escaped, Greek letters as commands (α → {\alpha})."""
+    if c in _LATEX_SPECIAL or c in _LATEX_SYMBOLS:
+        return _LATEX_SPECIAL.get(c) or _LATEX_SYMBOLS[c]
+    greek = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", unicodedata.name(c, ""))
+    if greek:
+        letter = greek.group(2).lower()
+        return "{\\" + (letter if greek.group(1) == "SMALL" else letter.capitalize()) + "}"
+    return c
 
 
 def _latex_name(name: str) -> str:
@@ -205,7 +218,7 @@ def _latex_name(name: str) -> str:
             exponents.append(depth)
             continue
         if token[0].isalpha() or token[0] == "_":
-            escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in token)
+            escaped = "".join(map(_latex_char, token))
             if after == "(":
                 out.append(_LATEX_CALLS.get(token, rf"\operatorname{{{escaped}}}"))
             else:
@@ -216,7 +229,7 @@ def _latex_name(name: str) -> str:
             out.append(f" {token} ")  # binary: spaced as in the text; unary (-x, x**-1) tight
         else:
             depth += (token == "(") - (token == ")")
-            out.append(_LATEX_SPECIAL.get(token, token))
+            out.append(_latex_char(token))
         ends_operand = (token[0].isalnum() or token[0] == "_" or token == ")") and after not in ("(", "**")
         while ends_operand and exponents and exponents[-1] == depth:  # x**2 ends here: close ^{2}
             out.append("}")
