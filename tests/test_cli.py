@@ -156,7 +156,7 @@ def test_without_graphviz_svg_is_drawn_and_png_names_both_ways_out(tmp_path, pat
 @pytest.mark.parametrize("command, name", [("graph", "g.svg"), ("graph", "g.dot"), ("animate", "page.html")])
 @pytest.mark.parametrize("where, words", [
     ("/sys/x/{name}", "cannot write /sys/x/{name}: cannot create a folder in /sys"),
-    ("/proc/{name}", "cannot write /proc/{name}: cannot create in /proc"),
+    ("/proc/{name}", "cannot write /proc/{name}: cannot create a file in /proc"),
     ("notes.txt/{name}", "cannot write notes.txt/{name}: notes.txt is a file, not a folder"),
     ("folder.{suffix}", "folder.{suffix} is a folder; a file name is wanted here"),
 ])

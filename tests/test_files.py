@@ -165,7 +165,8 @@ def test_a_read_only_folder_is_refused_and_left_clean(tmp_path, monkeypatch):
 
     monkeypatch.setattr(files.os, "open", read_only)
     message = one_line_error(output_file, str(tmp_path / "a.svg"))
-    assert message == f"cannot write {tmp_path}/a.svg: cannot create in {tmp_path} (Read-only file system)"
+    assert message == (f"cannot write {tmp_path}/a.svg: cannot create a file in {tmp_path} "
+                       "(Read-only file system)")
     assert listing(tmp_path) == []
 
 

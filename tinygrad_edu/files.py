@@ -132,7 +132,7 @@ def _probe(path: Path, folder: Path) -> None:
             os.mkdir(tmp)
             os.rmdir(tmp)
     except OSError as e:
-        where = "in" if ancestor == folder else "a folder in"
+        where = "a file in" if ancestor == folder else "a folder in"
         raise ValueError(f"cannot write {path}: cannot create {where} {ancestor} ({e.strerror})") from None
 
 
