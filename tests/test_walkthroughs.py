@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -301,7 +302,8 @@ def test_the_pictures_call_the_loss_J_as_the_text_does(make):
         assert "L | data" not in source and "∂L/" not in source and "L = " not in source
 
 
-def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where(graphviz_backend):
+def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where(graphviz_backend, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its scratch folder goes here, not /tmp
     tour = chain_rule.tour()
     tour.out = io.StringIO()
     assert tour.graph() is None and "no graph" in tour.out.getvalue()  # before the first step
@@ -323,7 +325,8 @@ def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where(graphviz_backend
                                    f"{last.name} ({frames} files): open them in a browser)\n")
 
 
-def test_repl_graph_in_jupyter_stays_inline(monkeypatch):
+def test_repl_graph_in_jupyter_stays_inline(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the last call writes, as in a terminal
     import types
 
     import graphviz
