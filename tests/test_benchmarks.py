@@ -5,6 +5,8 @@ No test here asserts a time: speed is measured by ``python -m benchmarks``, not 
 
 import importlib.util
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +107,13 @@ def test_a_missing_engine_is_reported_as_skipped_not_raised(monkeypatch, module)
         load(module)
     result = worker.measure({"workload": "chain", "engine": module, "depth": 10})
     assert result["skipped"].startswith(f"{module} is not installed")
+
+
+def test_the_render_benchmark_times_each_backend_and_sizes_the_wasm_packages():
+    done = subprocess.run([sys.executable, "-m", "benchmarks.render", "--renders", "2"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line for line in done.stdout.splitlines()[1:3]}
+    assert rows["wasm"].count("ms") == 4  # first, #2, median, the network's picture
+    assert ("skipped" in rows["system"]) == (shutil.which("dot") is None)
+    assert re.search(r"the WebAssembly backend adds \d+\.\d MB", done.stdout)

@@ -291,9 +291,13 @@ def _summary(root: Value, order: list[Value]) -> str:
     limit = "" if n <= MAX_NODES else f", max_nodes={n}"
     return (f"{root!r}\n"
             f"a graph too big to display ({n} nodes, more than DISPLAY_MAX_NODES = {DISPLAY_MAX_NODES}): "
-            f"{len(leaves(root))} leaves, depth {depth[root]}\n"
+            f"{_count(len(leaves(root)), 'leaf', 'leaves')}, depth {depth[root]}\n"
             f"to see it anyway: draw_dot(v{limit}), or render(v, 'graph.svg'{limit}) and open the file; "
             "for a network, draw_mlp(model) draws one node per neuron")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = None,
