@@ -44,10 +44,11 @@ bench: $(BENCH)/.installed
 # The README's pictures, drawn by the project itself: an expression (the command) and a small MLP.
 docs: $(STAMP)
 	$(BIN)/python -c 'import sys; from tinygrad_edu.files import main; sys.exit(main(sys.argv[1:], "make docs"))' \
-	docs/neuron.svg docs/mlp.svg docs/stepper.png  # every output checked before any work
+	docs/neuron.svg docs/mlp.svg docs/stepper.png docs/training.png  # every output checked before any work
 	mkdir -p docs
 	$(BIN)/python -m tinygrad_edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o docs/neuron.svg
 	$(BIN)/python -c "from tinygrad_edu.nn import MLP; from tinygrad_edu.viz import draw_mlp, render; \
 	model = MLP(2, [3, 1], activation='tanh', seed=0); x = [1.0, -2.0]; loss = (model(x) - 1.0) ** 2; \
 	render(draw_mlp(model, inputs=x, loss=loss), 'docs/mlp.svg')"
 	$(BIN)/python docs/screenshot.py docs/stepper.png  # the stepper page, in headless Chromium
+	$(BIN)/python docs/screenshot.py docs/training.png --training  # moons' training run (--html)

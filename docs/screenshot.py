@@ -1,6 +1,8 @@
-"""The README's picture of the stepper page, photographed in headless Chromium (``make docs``).
+"""The README's pictures of the pages, photographed in headless Chromium (``make docs``).
 
-    python docs/screenshot.py docs/stepper.png [--step 4]
+    python docs/screenshot.py docs/stepper.png [--step 4]         # the stepper page of a neuron
+    python docs/screenshot.py docs/training.png --training [--step 25]
+                                  # the page of the moons walkthrough's training run (tinygrad_edu.recorder)
 
 ``offline_page`` is that browser: a fresh profile that loads ``file:`` URLs and refuses the network.
 The tests use it too (tests/conftest.py), to check the pages the package writes in a real browser;
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,22 +77,40 @@ def neuron() -> Value:
     return o
 
 
+def training_page(folder: Path) -> Path:
+    """The page ``python -m demos.moons --html`` writes, in ``folder``."""
+    from tinygrad_edu.walkthroughs import moons
+
+    tour = moons.tour(html=folder / "moons.html")
+    tour.out = io.StringIO()  # the walkthrough's text is not the picture
+    if not tour.play():
+        raise SystemExit(tour.out.getvalue())
+    return tour.page
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python docs/screenshot.py",
         description="Photograph the stepper page of a neuron, o = tanh(x1*w1 + x2*w2 + b), in headless "
                     "Chromium (the README's picture).")
     parser.add_argument("png", metavar="PNG", help="where to write the picture")
-    parser.add_argument("--step", type=int, default=4, help="the step to show (default 4)")
+    parser.add_argument("--step", type=int, help="the step to show (default 4; with --training 25)")
+    parser.add_argument("--training", action="store_true",
+                        help="the page of the moons walkthrough's training run instead (python -m "
+                             "demos.moons --html): its 100 steps are trained first, a few seconds")
     args = parser.parse_args(argv)
     if (reason := missing_browser()) is not None:
         parser.error(reason)
     with tempfile.TemporaryDirectory() as tmp:
-        page_path = write_stepper_html(neuron(), Path(tmp) / "stepper.html",
-                                       title="Backpropagation through o = tanh(x1·w1 + x2·w2 + b)")
-        with offline_page(height=700) as (page, blocked):
+        if args.training:
+            page_path, size, presses = training_page(Path(tmp)), (1400, 1000), (args.step or 25) - 1
+        else:
+            page_path = write_stepper_html(neuron(), Path(tmp) / "stepper.html",
+                                           title="Backpropagation through o = tanh(x1·w1 + x2·w2 + b)")
+            size, presses = (1280, 700), 4 if args.step is None else args.step
+        with offline_page(width=size[0], height=size[1]) as (page, blocked):
             page.goto(page_path.as_uri())
-            for _ in range(args.step):
+            for _ in range(presses):
                 page.keyboard.press("ArrowRight")
             page.screenshot(path=args.png)
     if blocked:

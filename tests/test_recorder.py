@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tinygrad_edu import viz
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP, Neuron
@@ -187,6 +188,17 @@ def test_the_page_holds_the_recorded_numbers_and_nothing_from_the_network(tmp_pa
     assert not list(tmp_path.glob("sub/.*"))  # written atomically: no temporary file left
 
 
+def test_without_graphviz_the_page_says_so_and_keeps_the_rest(tmp_path, monkeypatch):
+    def no_backend(graph):
+        raise viz.GraphvizNotFoundError("no Graphviz here")
+
+    monkeypatch.setattr(viz, "to_svg", no_backend)
+    recorder, _ = recorded_run(3)
+    text = recorder.write_html(tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "(no picture of the network: no Graphviz here)" in text and "<svg width=" not in text
+    assert len(page_data(tmp_path / "run.html")["steps"]) == 3
+
+
 def test_a_page_without_a_plane_shows_a_confusion_matrix(tmp_path):
     model = MLP(3, [3], seed=0)
     X, y = [[0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 0]], [0, 1, 2, 2]
@@ -215,4 +227,106 @@ def test_a_long_run_makes_a_page_of_bounded_size(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "Of 1000 steps the page keeps every 16th (1, 17, 33, …, 993: 63 steps) and the last (1000)" in text
     assert len(page_data(path)["steps"]) == 64
+
+
+# -- in a real browser (the browser fixture is in conftest.py) ------------------------------------
+def term(x):
+    """A number in the update line: negative ones in parentheses."""
+    return f"({shown(x)})" if shown(x).startswith("-") else shown(x)
+
+
+def open_page(page, path):
+    """Load the page; returns the list its console errors (and uncaught exceptions) go to."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    return errors
+
+
+def state(page):
+    return {
+        "counter": page.inner_text("#counter"), "stats": page.inner_text("#stats"),
+        "update": page.inner_text("#update"), "network": page.inner_text("#network"),
+        "boundary": page.evaluate("() => document.getElementById('boundary').toDataURL()"),
+    }
+
+
+def slide(page, index):
+    page.eval_on_selector("#slider", "(el, k) => { el.value = k; el.dispatchEvent(new Event('input')); }",
+                          index)
+
+
+def largest(shot):
+    """The parameter the page follows: the largest |∂L/∂w| as shown (4 digits), the first of equal ones."""
+    grads = [abs(float(shown(g))) for g in shot.grads]
+    return grads.index(max(grads))
+
+
+def test_the_page_plays_the_run_with_the_recorded_numbers(browser, tmp_path, graphviz_backend):
+    page, blocked, requests = browser
+    recorder, _ = recorded_run(10)
+    shots, names = recorder.snapshots, recorder.names
+    errors = open_page(page, recorder.write_html(tmp_path / "run.html"))
+    first = state(page)
+    assert first["counter"] == "Step 1 of 10"
+    shot = shots[0]
+    assert first["stats"] == (f"loss {shown(shot.loss)} · accuracy {100 * recorder.accuracy(shot):.1f}% · "
+                              f"α = {shown(shot.lr)}")
+    i = largest(shot)
+    assert first["update"] == (f"{names[i]}:  w ← w − α·∂L/∂w = {shown(shot.before[i])} − {shown(shot.lr)} "
+                               f"× {term(shot.grads[i])} = {shown(shot.after[i])}")
+    assert f"{names[3]} = {shown(shots[0].before[3])}" in first["network"]
+
+    slide(page, 6)  # the slider: step, loss, picture and update all move
+    seventh = state(page)
+    assert seventh["counter"] == "Step 7 of 10"
+    assert seventh["stats"].startswith(f"loss {shown(shots[6].loss)} ")
+    assert seventh["network"] != first["network"] and seventh["boundary"] != first["boundary"]
+    assert f"{names[3]} = {shown(shots[6].before[3])}" in seventh["network"]
+    assert f"L = {shown(shots[6].loss)}" in seventh["network"]
+
+    page.dispatch_event('#network g[data-param="5"]', "click")  # a clicked weight's update
+    assert page.inner_text("#update") == (f"{names[5]}:  w ← w − α·∂L/∂w = {shown(shots[6].before[5])} − "
+                                          f"{shown(shots[6].lr)} × {term(shots[6].grads[5])} = "
+                                          f"{shown(shots[6].after[5])}")
+    assert page.evaluate("() => document.querySelector('#network g.chosen').dataset.param") == "5"
+    page.keyboard.press("ArrowLeft")
+    assert page.inner_text("#counter") == "Step 6 of 10" and page.inner_text("#update").startswith(names[5])
+
+    page.click("#play")
+    page.wait_for_function("() => document.getElementById('counter').textContent === 'Step 10 of 10'")
+    # and it stops there by itself
+    page.wait_for_function("() => document.getElementById('play').textContent === '▶ Play'")
+    assert page.evaluate("() => document.querySelectorAll('#network [data-param]').length") == len(names)
+    assert errors == [] and blocked == [] and all(url.startswith("file:") for url in requests)
+
+
+def test_the_page_shows_adams_update_as_the_step_taken(browser, tmp_path):
+    page, blocked, _ = browser
+    X, y, model = moons()
+    recorder = TrainingRecorder(model, X, y)
+    train(model, X, y, 3, Adam(model.parameters(), lr=0.05), recorder)
+    errors = open_page(page, recorder.write_html(tmp_path / "adam.html"))
+    page.keyboard.press("End")
+    shot, names = recorder.snapshots[-1], recorder.names
+    i = largest(shot)
+    assert page.inner_text("#update") == (f"{names[i]}:  w ← w + Δw = {shown(shot.before[i])} + "
+                                          f"{term(shot.after[i] - shot.before[i])} = {shown(shot.after[i])}")
+    assert "plain gradient descent would take −α·∂L/∂w" in page.inner_text("#why")
+    assert errors == [] and blocked == []
+
+
+def test_the_page_of_a_classifier_without_a_plane_shows_its_confusion_matrix(browser, tmp_path):
+    page, blocked, _ = browser
+    model = MLP(3, [3], seed=0)
+    X, y = [[0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 0]], [0, 1, 2, 2]
+    recorder = TrainingRecorder(model, X, y)
+    recorder.record(1.0, 0.1)
+    errors = open_page(page, recorder.write_html(tmp_path / "run.html"))
+    said = [max(range(3), key=lambda k: model(x)[k].data) for x in X]
+    cells = page.evaluate("() => [...document.querySelectorAll('#confusion td')].map(td => td.textContent)")
+    expected = [sum((t, s) == (row, col) for s, t in zip(said, y)) for row in range(3) for col in range(3)]
+    assert cells == [str(n) if n else "·" for n in expected]
+    assert errors == [] and blocked == []
 

@@ -188,8 +188,9 @@ class TrainingRecorder:
                 p.data = w
         try:
             svg = viz.to_svg(graph)
-        except viz.GraphvizNotFoundError:
-            return '<p class="note">(no picture of the network: nothing can draw it here)</p>'
+        except viz.GraphvizNotFoundError as missing:  # the rest of the page needs no Graphviz
+            why = html.escape(str(missing).splitlines()[0])
+            return f'<p class="note">(no picture of the network: {why})</p>'
         return svg[svg.index("<svg"):]  # no XML prolog inside HTML
 
     def _page_data(self, shots: list[Snapshot]) -> dict:
@@ -545,11 +546,16 @@ _PAGE = """<!DOCTYPE html>
   // -- the loss curve ---------------------------------------------------------------------
   var curve = $("curve"), W = 360, H = 200, left = 46, right = 10, top = 10, bottom = 26;
   var finite = data.curve.map(function (p) { return value(p[1]); }).filter(isFinite);
-  var high = Math.max.apply(null, finite.concat([0])), low = Math.min.apply(null, finite.concat([0]));
-  if (high === low) high = low + 1;
+  var high = Math.max.apply(null, finite), low = Math.min.apply(null, finite);
+  // a loss that falls by more than 20× reads better on a log scale (else the first steps flatten the rest)
+  var log = low > 0 && high / low > 20;
+  if (!log) low = Math.min(low, 0);
+  var scale = log ? Math.log : function (v) { return v; };
+  if (!(high > low)) { high = low + 1; }
   function cx(k) { return left + (W - left - right) * (data.total > 1 ? (k - 1) / (data.total - 1) : 0.5); }
   function cy(v) {
-    return top + (H - top - bottom) * (high - Math.min(high, Math.max(low, v))) / (high - low);
+    var at = (scale(high) - scale(Math.min(high, Math.max(low, v)))) / (scale(high) - scale(low));
+    return top + (H - top - bottom) * at;
   }
   function points(upto) {
     return data.curve.filter(function (p) { return p[0] <= upto && isFinite(value(p[1])); })
@@ -562,6 +568,11 @@ _PAGE = """<!DOCTYPE html>
     var label = svg("text", {x: left - 4, y: t[1], "text-anchor": "end", "font-size": 10, fill: "#6b7280"});
     label.textContent = num(t[0]); curve.appendChild(label);
   });
+  if (log) {
+    var note = svg("text", {x: W - right, y: top + 4, "text-anchor": "end", "font-size": 10,
+                            fill: "#6b7280"});
+    note.textContent = "log scale"; curve.appendChild(note);
+  }
   [[1, "start"], [data.total, "end"]].forEach(function (t) {
     var label = svg("text", {x: cx(t[0]), y: H - 8, "text-anchor": t[1], "font-size": 10, fill: "#6b7280"});
     label.textContent = "step " + t[0]; curve.appendChild(label);
