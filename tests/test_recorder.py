@@ -257,6 +257,16 @@ def slide(page, index):
                           index)
 
 
+def update_line(name, shot, i):
+    """The page's update of parameter i at a step, from the recorded numbers (a bias b updates as b)."""
+    p = "b" if name.startswith("b") else "w"
+    if shot.plain:
+        return (f"{name}:  {p} ← {p} − α·∂L/∂{p} = {shown(shot.before[i])} − {shown(shot.lr)} × "
+                f"{term(shot.grads[i])} = {shown(shot.after[i])}")
+    return (f"{name}:  {p} ← {p} + Δ{p} = {shown(shot.before[i])} + {term(shot.after[i] - shot.before[i])} = "
+            f"{shown(shot.after[i])}")
+
+
 def largest(shot):
     """The parameter the page follows: the largest |∂L/∂w| as shown (4 digits), the first of equal ones."""
     grads = [abs(float(shown(g))) for g in shot.grads]
@@ -274,8 +284,7 @@ def test_the_page_plays_the_run_with_the_recorded_numbers(browser, tmp_path, gra
     assert first["stats"] == (f"loss {shown(shot.loss)} · accuracy {100 * recorder.accuracy(shot):.1f}% · "
                               f"α = {shown(shot.lr)}")
     i = largest(shot)
-    assert first["update"] == (f"{names[i]}:  w ← w − α·∂L/∂w = {shown(shot.before[i])} − {shown(shot.lr)} "
-                               f"× {term(shot.grads[i])} = {shown(shot.after[i])}")
+    assert first["update"] == update_line(names[i], shot, i)
     assert f"{names[3]} = {shown(shots[0].before[3])}" in first["network"]
 
     slide(page, 6)  # the slider: step, loss, picture and update all move
@@ -286,11 +295,13 @@ def test_the_page_plays_the_run_with_the_recorded_numbers(browser, tmp_path, gra
     assert f"{names[3]} = {shown(shots[6].before[3])}" in seventh["network"]
     assert f"L = {shown(shots[6].loss)}" in seventh["network"]
 
-    page.dispatch_event('#network g[data-param="5"]', "click")  # a clicked weight's update
-    assert page.inner_text("#update") == (f"{names[5]}:  w ← w − α·∂L/∂w = {shown(shots[6].before[5])} − "
-                                          f"{shown(shots[6].lr)} × {term(shots[6].grads[5])} = "
-                                          f"{shown(shots[6].after[5])}")
-    assert page.evaluate("() => document.querySelector('#network g.chosen').dataset.param") == "5"
+    page.dispatch_event('#network g[data-param="3"]', "click")  # a clicked weight's update
+    assert names[3] == "w1[1,0]" and page.inner_text("#update") == update_line(names[3], shots[6], 3)
+    assert page.inner_text("#update").startswith("w1[1,0]:  w ← w − α·∂L/∂w = ")
+    assert page.evaluate("() => document.querySelector('#network g.chosen').dataset.param") == "3"
+    page.dispatch_event('#network g[data-param="5"]', "click")  # a neuron: its bias
+    assert names[5] == "b1[1]" and page.inner_text("#update") == update_line(names[5], shots[6], 5)
+    assert page.inner_text("#update").startswith("b1[1]:  b ← b − α·∂L/∂b = ")
     page.keyboard.press("ArrowLeft")
     assert page.inner_text("#counter") == "Step 6 of 10" and page.inner_text("#update").startswith(names[5])
 
@@ -311,9 +322,8 @@ def test_the_page_shows_adams_update_as_the_step_taken(browser, tmp_path):
     page.keyboard.press("End")
     shot, names = recorder.snapshots[-1], recorder.names
     i = largest(shot)
-    assert page.inner_text("#update") == (f"{names[i]}:  w ← w + Δw = {shown(shot.before[i])} + "
-                                          f"{term(shot.after[i] - shot.before[i])} = {shown(shot.after[i])}")
-    assert "plain gradient descent would take −α·∂L/∂w" in page.inner_text("#why")
+    assert page.inner_text("#update") == update_line(names[i], shot, i)
+    assert "plain gradient descent would take −α·∂L/∂" in page.inner_text("#why")
     assert errors == [] and blocked == []
 
 

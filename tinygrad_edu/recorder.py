@@ -642,17 +642,20 @@ _PAGE = """<!DOCTYPE html>
   }
   function update(s) {
     var i = chosen === null ? largest(s) : chosen, name = names[i];
-    var head = name + ":  w ← ";
+    var p = name.charAt(0) === "b" ? "b" : "w";  // a bias b1[0] updates as b ← b − α·∂L/∂b
+    var head = name + ":  " + p + " ← " + p, grad = "∂L/∂" + p;
+    var why = chosen === null ? "The parameter with the largest |∂L/∂w| at this step. " : "";
     if (s.plain) {
-      $("update").textContent = head + "w − α·∂L/∂w = " + num(s.w[i]) + " − " + num(s.lr) + " × " +
+      $("update").textContent = head + " − α·" + grad + " = " + num(s.w[i]) + " − " + num(s.lr) + " × " +
         term(s.g[i]) + " = " + num(s.a[i]);
-      $("why").textContent = (chosen === null ? "The weight with the largest |∂L/∂w| at this step. " : "") +
-        "Gradient descent: the step against the gradient, scaled by the learning rate α.";
+      $("why").textContent = why + "Gradient descent: the step against the gradient, scaled by the " +
+        "learning rate α.";
     } else {
-      $("update").textContent = head + "w + Δw = " + num(s.w[i]) + " + " + term(s.d[i]) + " = " + num(s.a[i]);
-      $("why").textContent = (chosen === null ? "The weight with the largest |∂L/∂w| at this step. " : "") +
-        "Δw is the step the optimizer took (momentum, Adam or weight decay): plain gradient descent " +
-        "would take −α·∂L/∂w = −" + num(s.lr) + " × " + term(s.g[i]) + ".";
+      $("update").textContent = head + " + Δ" + p + " = " + num(s.w[i]) + " + " + term(s.d[i]) + " = " +
+        num(s.a[i]);
+      $("why").textContent = why + "Δ" + p + " is the step the optimizer took (momentum, Adam or weight " +
+        "decay): plain gradient descent would take −α·" + grad + " = −" + num(s.lr) + " × " +
+        term(s.g[i]) + ".";
     }
     drawn.forEach(function (d, j) { if (d) d.g.classList.toggle("chosen", j === i); });
     if (i !== shown && drawn[i]) { shown = i; reveal(drawn[i].g); }
