@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tinygrad_edu import Value
+from tinygrad_edu.files import argument, output_file, write_atomic
 from tinygrad_edu.stepper import write_stepper_html
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
         prog="python docs/screenshot.py",
         description="Photograph the stepper page of a neuron, o = tanh(x1*w1 + x2*w2 + b), in headless "
                     "Chromium (the README's picture).")
-    parser.add_argument("png", metavar="PNG", help="where to write the picture")
+    parser.add_argument("png", metavar="PNG", type=argument(output_file, suffixes=(".png",)),
+                        help="where to write the picture (checked before the browser starts)")
     parser.add_argument("--step", type=int, help="the step to show (default 4; with --training 25)")
     parser.add_argument("--training", action="store_true",
                         help="the page of the moons walkthrough's training run instead (python -m "
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             page.goto(page_path.as_uri())
             for _ in range(presses):
                 page.keyboard.press("ArrowRight")
-            page.screenshot(path=args.png)
+            write_atomic(args.png, page.screenshot(), parents=True)
     if blocked:
         raise SystemExit(f"the page tried to fetch {blocked}")
     print(f"wrote {args.png}")

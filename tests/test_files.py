@@ -200,6 +200,15 @@ def test_main_checks_every_file_and_exits_2_with_one_line(tmp_path, capsys):
     assert listing(tmp_path) == []
 
 
+def test_the_docs_screenshot_checks_its_output_before_starting_a_browser(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "screenshot.py"), "/proc/x/stepper.png"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert errors == ["python docs/screenshot.py: error: argument PNG: cannot write /proc/x/stepper.png: "
+                      "cannot create a folder in /proc (No such file or directory)"]
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_docs_checks_its_outputs_before_any_work(tmp_path):
     # make docs run where docs is a regular file: refused before the first picture is drawn
