@@ -503,3 +503,56 @@ def test_nary_ops_are_written_by_their_formula():
     assert op_symbol(y) == "w·x + b" and [partner(y, i) for i in range(3)] == [a, b, None]
     assert explain(y).splitlines()[1] == "  ∂L/∂L = 1.0000"
     assert "∂(w·x + b)/∂b" in explain(y)
+
+
+@st.composite
+def nary_recipes(draw):
+    """How to build a graph with n-ary nodes (sum, dot, linear) from k leaves: a list of (op,
+    input indices), each input an earlier node (reuse allowed)."""
+    k = draw(st.integers(1, 4))
+    recipe = []
+    for n in range(k, k + draw(st.integers(1, 8))):
+        op = draw(st.sampled_from(["sum", "dot", "linear", "*", "+", "tanh"]))
+        width = {"sum": draw(st.integers(1, 5)), "dot": 2 * draw(st.integers(1, 3)),
+                 "linear": 2 * draw(st.integers(1, 3)) + 1, "*": 2, "+": 2, "tanh": 1}[op]
+        recipe.append((op, [draw(st.integers(0, n - 1)) for _ in range(width)]))
+    return [draw(st.floats(-1.5, 1.5)) for _ in range(k)], recipe
+
+
+def build(leaves, recipe):
+    from tinygrad_edu import engine
+
+    nodes = list(leaves)
+    for op, picks in recipe:
+        xs = [nodes[i] for i in picks]
+        half = len(xs) // 2
+        if op == "sum":
+            nodes.append(engine.sum(xs))
+        elif op == "dot":
+            nodes.append(engine.dot(xs[:half], xs[half:]))
+        elif op == "linear":
+            nodes.append(engine.linear(xs[:half], xs[half:-1], xs[-1]))
+        else:
+            nodes.append(xs[0].tanh() if op == "tanh" else xs[0] * xs[1] if op == "*" else xs[0] + xs[1])
+    return nodes[-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(nary_recipes())
+def test_gradients_of_nary_nodes_are_backward_and_central_differences(case):
+    values, recipe = case
+    leaves_ = [Value(v, label=f"x{i}") for i, v in enumerate(values)]
+    root = build(leaves_, recipe)
+    for leaf in leaves_:
+        leaf.grad = 5.0  # whatever was there
+    grads = gradients(root)
+    text = explain(root)
+    assert all(leaf.grad == 5.0 for leaf in leaves_)
+    numeric = numerical_grad(lambda: build(leaves_, recipe), leaves_)
+    for leaf in leaves_:
+        leaf.grad = 0.0
+    root.backward()
+    for leaf, estimate in zip(leaves_, numeric):
+        assert grads.get(leaf, 0.0) == pytest.approx(leaf.grad, rel=1e-12, abs=1e-12)
+        assert grads.get(leaf, 0.0) == pytest.approx(estimate, rel=1e-5, abs=1e-6)
+    assert explain(root) == text
