@@ -75,12 +75,15 @@ class TorchEngine(ScalarEngine):
         p.grad = None
 
 
-ENGINES = ("tinygrad_edu", "tinygrad_edu.nn", "micrograd", "torch")
+# tinygrad_edu: the benchmark's own model over this project's Values (a chain of + and *);
+# tinygrad_edu.nn: the project's nn.MLP (a neuron is one linear node); .nn-chain: nn.MLP(fused=False).
+ENGINES = ("tinygrad_edu", "tinygrad_edu.nn", "tinygrad_edu.nn-chain", "micrograd", "torch")
+OURS = ENGINES[:3]
 
 
 def load(name: str) -> ScalarEngine:
     """The adapter for an engine name in ENGINES; EngineMissing when it is not installed."""
-    if name in ("tinygrad_edu", "tinygrad_edu.nn"):  # .nn: the same Values, the project's own MLP
+    if name in OURS:  # the same Values; the .nn ones run the project's own MLP
         engine = ScalarEngine("tinygrad_edu", "tinygrad_edu")
         engine.name = name
         return engine

@@ -2,8 +2,10 @@
 
     mlp     MLP(2, [16, 16, 1]) on seeded points: forward, backward, SGD step, zero grads
     chain   y = y·c + 0 repeated `depth` times, then backward
-    wide    Σ wᵢ·xᵢ over many pairs, by a pairwise tree or by Python's sum()
-    memory  bytes per graph node of the mlp graph (resident set growth and tracemalloc)
+    wide    Σ wᵢ·xᵢ over many pairs: a pairwise tree or Python's sum() of products, or one
+            n-ary node (engine.sum of the products, engine.dot of the lists; this project only)
+    memory  bytes of one training step's mlp graph (resident set growth and tracemalloc)
+    moons   the moons walkthrough's 100 training steps, as it runs them
     limit   the mlp's forward and backward by hand (limit.py): the floor
 
 Each returns a dict of numbers, with ``loss`` and ``grads`` for the agreement check.
@@ -18,7 +20,7 @@ import tracemalloc
 from time import perf_counter
 
 from . import limit
-from .engines import EngineMissing
+from .engines import OURS, EngineMissing
 
 ALPHA = 1e-4  # weight of the L2 term
 LR = 1e-3  # SGD step size
@@ -56,12 +58,14 @@ def generic_model(engine, weights):
 
 
 def project_model(engine, weights):
-    """This project's own ``tinygrad_edu.nn.MLP`` carrying the same weights."""
+    """This project's own ``tinygrad_edu.nn.MLP`` carrying the same weights (``fused=False`` for
+    tinygrad_edu.nn-chain: micrograd's chain of * and + in every neuron)."""
     try:
         from tinygrad_edu.nn import MLP
     except ImportError as e:
         raise EngineMissing(f"tinygrad_edu.nn.MLP is not available ({e})") from None
-    model = MLP(len(weights[0][0]) - 1, [len(layer) for layer in weights], seed=0)
+    model = MLP(len(weights[0][0]) - 1, [len(layer) for layer in weights], seed=0,
+                fused=engine.name != "tinygrad_edu.nn-chain")
     params = []
     for layer, layer_weights in zip(model.layers, weights):
         for neuron, wb in zip(layer.neurons, layer_weights):
@@ -74,7 +78,7 @@ def project_model(engine, weights):
 
 
 def model(engine, weights):
-    build = project_model if engine.name == "tinygrad_edu.nn" else generic_model
+    build = project_model if engine.name.startswith("tinygrad_edu.nn") else generic_model
     return build(engine, weights)
 
 
@@ -197,7 +201,8 @@ def _resident_bytes() -> int | None:
 
 
 def memory(engine, spec):
-    """Bytes per node of the mlp graph after forward and backward (the graph a learner holds)."""
+    """Bytes of one training step's mlp graph after forward and backward (the graph a learner
+    holds), and per node of that graph: nodes now differ in size, so the graph is what compares."""
     weights, xs, ys = problem(spec["points"], spec["hidden"])
     params, forward = model(engine, weights)
     engine.backward(hinge_loss(engine, forward, params, xs[:1], ys[:1]))  # warm up lazy set-up
@@ -209,6 +214,7 @@ def memory(engine, spec):
     engine.backward(loss)
     after = _resident_bytes()
     check = {"loss": engine.number(loss), "grads": [engine.grad(p) for p in params]}
+    nodes = own_nodes(engine, loss) or graph_nodes(spec)
     for p in params:
         engine.zero_grad(p)
     del loss
@@ -219,9 +225,16 @@ def memory(engine, spec):
     engine.backward(loss)
     traced = tracemalloc.get_traced_memory()[0] - start
     tracemalloc.stop()
-    nodes = graph_nodes(spec)
-    return {"nodes": nodes, "rss_per_node": None if before is None else (after - before) / nodes,
-            "traced_per_node": traced / nodes, **check}
+    return {"nodes": nodes, "rss": None if before is None else after - before, "traced": traced, **check}
+
+
+def own_nodes(engine, loss) -> int | None:
+    """The number of nodes of this project's graph (a fused neuron is one node), else None."""
+    if engine.name not in OURS:
+        return None
+    from tinygrad_edu.engine import topological_order
+
+    return len(topological_order(loss))
 
 
 # -- chain and wide --------------------------------------------------------------------------
@@ -247,7 +260,14 @@ def pairwise_sum(terms):
     return terms[0]
 
 
-REDUCTIONS = {"pairwise": pairwise_sum, "sum": sum}
+def nary_sum(terms):
+    from tinygrad_edu import engine
+
+    return engine.sum(terms)
+
+
+REDUCTIONS = {"pairwise": pairwise_sum, "sum": sum, "engine.sum": nary_sum}  # of the products wᵢ·xᵢ
+NARY = ("engine.sum", "engine.dot")  # one node for the whole sum: this project's engine only
 
 
 def wide_numbers(pairs: int):
@@ -256,16 +276,44 @@ def wide_numbers(pairs: int):
 
 
 def wide(engine, spec):
-    """Σ wᵢ·xᵢ over `pairs` pairs of leaves, reduced by spec["reduce"]."""
+    """Σ wᵢ·xᵢ over `pairs` pairs of leaves, reduced by spec["reduce"] (engine.dot: one node)."""
     ws, xs = wide_numbers(spec["pairs"])
     ws, xs = [engine.leaf(v) for v in ws], [engine.leaf(v) for v in xs]
     t0 = perf_counter()
-    total = REDUCTIONS[spec["reduce"]]([w * x for w, x in zip(ws, xs)])
+    if spec["reduce"] == "engine.dot":
+        from tinygrad_edu.engine import dot
+
+        total = dot(ws, xs)
+    else:
+        total = REDUCTIONS[spec["reduce"]]([w * x for w, x in zip(ws, xs)])
     t1 = perf_counter()
     engine.backward(total)
     t2 = perf_counter()
     return {"forward": t1 - t0, "backward": t2 - t1, "total": t2 - t0,
             "loss": engine.number(total), "grads": [engine.grad(p) for p in ws + xs]}
+
+
+# -- moons -----------------------------------------------------------------------------------
+def moons(engine, spec):
+    """The moons walkthrough's training loop (its model, data, loss and SGD schedule), timed as a
+    user runs it: the collector on. Agrees when it reaches its 100% training accuracy."""
+    from tinygrad_edu.optim import SGD
+    from tinygrad_edu.walkthroughs.moons import Moons
+
+    if not gc.isenabled():
+        raise RuntimeError("moons is timed with the collector on, as a user runs it")
+    tour = Moons(seed=0, steps=spec["steps"])
+    optimizer = SGD(tour.model.parameters(), lr=1.0)
+    t0 = perf_counter()
+    for k in range(tour.n_steps):  # the walkthrough's train(), without its printing
+        _, J, accuracy = tour.loss()
+        optimizer.zero_grad()
+        J.backward()
+        optimizer.lr = 1.0 - 0.9 * k / tour.n_steps
+        optimizer.step()
+    total = perf_counter() - t0
+    _, J, accuracy = tour.loss()
+    return {"total": total, "accuracy": accuracy, "loss": J.data, "grads": []}
 
 
 # -- references: the right answers, from plain floats ----------------------------------------
@@ -278,7 +326,8 @@ def reference(spec) -> tuple[float, list[float]]:
         return 1.5, [1.0, 1.5 * spec["depth"]]  # y = 1.5·1ⁿ: ∂y/∂x = 1, ∂y/∂c = n·1.5
     if workload == "wide":
         ws, xs = wide_numbers(spec["pairs"])
-        return REDUCTIONS[spec["reduce"]]([w * x for w, x in zip(ws, xs)]), xs + ws  # ∂/∂w = x, ∂/∂x = w
+        how = {"engine.sum": "sum", "engine.dot": "sum"}.get(spec["reduce"], spec["reduce"])
+        return REDUCTIONS[how]([w * x for w, x in zip(ws, xs)]), xs + ws  # ∂/∂w = x, ∂/∂x = w
     raise ValueError(f"unknown workload {workload!r}")
 
 
@@ -291,4 +340,4 @@ def checksum(grads: list[float]) -> tuple[float, float]:
 def run(engine, spec):
     if spec["workload"] == "mlp":
         return limit_mlp(spec) if engine is None else mlp(engine, spec)
-    return {"memory": memory, "chain": chain, "wide": wide}[spec["workload"]](engine, spec)
+    return {"memory": memory, "chain": chain, "wide": wide, "moons": moons}[spec["workload"]](engine, spec)

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from benchmarks import limit, run, worker, workloads
-from benchmarks.engines import ENGINES, EngineMissing, load
+from benchmarks.engines import ENGINES, OURS, EngineMissing, load
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"points": 5, "hidden": [3, 2]}
 
 
 def installed(engine: str) -> bool:
-    return importlib.util.find_spec(engine) is not None
+    return importlib.util.find_spec("tinygrad_edu" if engine in OURS else engine) is not None
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +37,12 @@ def smoke(tmp_path_factory):
 def test_the_table_prints_every_workload_and_the_targets(smoke):
     out, _ = smoke
     for title in ("mlp: MLP(2, [3, 1])", "chain: y = y·c + 0", "wide: Σ wᵢ·xᵢ over 50 pairs",
-                  "memory: bytes per node", "targets (tinygrad_edu)", "limit (by hand)", "Python 3."):
+                  "memory: one training step's mlp graph", "moons: the walkthrough's 2 training steps",
+                  "targets (measured in this run)", "limit (by hand)", "Python 3."):
         assert title in out
     assert "WRONG" not in out
+    for row in ("tinygrad_edu.nn-chain", "engine.dot", "÷ hand-written", "moons, 2 training steps"):
+        assert row in out
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -53,6 +56,9 @@ def test_each_engine_agrees_with_the_reference_or_is_skipped(smoke, engine):
     assert measured, mine
     assert all(r["agrees"] for r in measured), [r for r in measured if not r["agrees"]]
     assert {r["workload"] for r in measured} >= {"mlp", "memory"}
+    if engine == "tinygrad_edu":  # the n-ary reductions, this project's only
+        assert {r["reduce"] for r in measured if r["workload"] == "wide"} == {"pairwise", "sum", "engine.sum",
+                                                                              "engine.dot"}
 
 
 def test_micrograd_fails_the_deep_chain_and_this_engine_does_not(smoke):
