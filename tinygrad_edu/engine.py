@@ -21,8 +21,8 @@ is one node, where a chain of ``*`` and ``+`` makes 2n of them.
 Why it is fast: fewer, smaller objects. A node is one object with ``__slots__`` (no ``__dict__``,
 no closure, so no reference cycles: Python's cycle collector scans one object where micrograd
 makes about seven); a unary or binary op keeps its inputs in two slots instead of a tuple, and
-an n-ary one keeps two tuples. Each node is numbered when it is made, after its inputs, so
-``backward()`` orders the graph newest first with one sort: no recursion, any depth.
+an n-ary one keeps two tuples. Each node knows its ``depth`` (1 + the deepest input), so
+``backward()`` orders the graph level by level in one pass, with no recursion and no sort.
 (``python -m benchmarks`` measures it against micrograd and PyTorch.)
 """
 
@@ -97,9 +97,8 @@ class Value:
 
     # _a, _b: a unary or binary op's inputs (None when absent); _da, _db: ∂self/∂_a, ∂self/∂_b.
     # (An n-ary op is a _ManyInputs, whose two tuples take the place of these four.)
-    # _made: when it was made (a counter: every node is made after its inputs);
     # _visit: which backward() call last met this node.
-    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db", "_made", "_visit")
+    __slots__ = ("data", "grad", "label", "op", "depth", "_a", "_b", "_da", "_db", "_visit")
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, Value):
@@ -110,9 +109,9 @@ class Value:
             raise TypeError(f"Value(label=...) must be a str, got {type(label).__name__}")
         self.label = label
         self.op = ""
+        self.depth = 0
         self._a = self._b = None
         self._da = self._db = 0.0
-        self._made = next(_clock)
         self._visit = None
 
     # -- the graph, as the rest of the library (and micrograd code) sees it ------------
@@ -260,43 +259,53 @@ class Value:
         Gradients of intermediate nodes start from 0 on every call; leaves accumulate
         (as in PyTorch: call ``zero_grad()`` between training steps).
 
-        First every op this one depends on is found (a list walked while it grows: no
-        recursion, so a graph a million ops deep is fine) and put newest first. A node is
-        made after its inputs, so all the users of a node come before it: its grad is
-        complete when its turn comes. ``topological_order`` lists the same order.
+        A node is deeper than each of its inputs, so walking the graph one depth level at
+        a time, deepest first, finishes every user of a node before the node itself: its
+        grad is complete when its turn comes. Inputs are found as we go (one pass, no
+        recursion, no sort); ``topological_order`` lists the same order.
         """
         gradient = _as_float(gradient, "backward(gradient)")
         if not self.op:  # a leaf on its own: ∂self/∂self = 1
             self.grad += gradient
             return
+        self.grad = gradient
+        levels: list[list[Value]] = [[] for _ in range(self.depth + 1)]  # levels[d]: depth-d nodes met
+        levels[self.depth].append(self)
         visit = object()  # marks the nodes met in this call
         self._visit = visit
-        ops = [self]
-        for node in ops:
-            a = node._a
-            inputs = node._inputs if a is None else (a,) if node._b is None else (a, node._b)
-            for p in inputs:
-                if p._visit is not visit:  # first meeting: an op's grad starts from 0
-                    p._visit = visit
-                    if p.op:
-                        p.grad = 0.0
-                        ops.append(p)
-        ops.sort(key=_made, reverse=True)
-        self.grad = gradient
-        for node in ops:
-            g = node.grad  # ∂L/∂node, complete: every user of node came before it
-            a = node._a
-            if a is None:  # n-ary: the inputs and their local derivatives in two tuples
-                local_grads = node._locals
-                if g == 0.0 and math.isfinite(_add_up(local_grads)):
-                    continue  # every d·0 is 0: nothing to pass on (a dead ReLU's neuron, say)
-                for p, d in zip(node._inputs, local_grads):
-                    p.grad += d * g  # the chain rule
-            else:  # unary or binary: the same rule, the inputs in slots (no tuple to walk)
-                a.grad += node._da * g
+        for level in reversed(levels):
+            for node in level:
+                g = node.grad  # ∂L/∂node, complete: every user of node is done
+                a = node._a
+                if a is None:  # n-ary: the inputs and their local derivatives in two tuples
+                    local_grads = node._locals
+                    # g = 0 (a dead ReLU's neuron, say): every d·0 is 0, skip the products
+                    # (unless some d is ±inf or nan: then d·0 is nan, as in PyTorch)
+                    live = g != 0.0 or not math.isfinite(_add_up(local_grads))
+                    for p, d in zip(node._inputs, local_grads):
+                        if p._visit is not visit:  # first meeting: reset an op's grad, schedule it
+                            p._visit = visit
+                            if p.op:
+                                p.grad = 0.0
+                                levels[p.depth].append(p)
+                        if live:
+                            p.grad += d * g  # the chain rule
+                    continue
+                if a._visit is not visit:  # unary or binary: the same steps, inputs in two slots
+                    a._visit = visit
+                    if a.op:
+                        a.grad = 0.0
+                        levels[a.depth].append(a)
+                a.grad += node._da * g  # the chain rule
                 b = node._b
-                if b is not None:
-                    b.grad += node._db * g
+                if b is None:
+                    continue
+                if b._visit is not visit:  # the same two steps for the second input
+                    b._visit = visit
+                    if b.op:
+                        b.grad = 0.0
+                        levels[b.depth].append(b)
+                b.grad += node._db * g
 
     # -- plumbing -------------------------------------------------------------------------
     def item(self) -> float:
@@ -342,8 +351,7 @@ class _ManyInputs(Value):
 
 
 _new = object.__new__
-_clock = itertools.count()  # numbers nodes in the order they are made (thread-safe: one C call)
-_made = operator.attrgetter("_made")
+_depth = operator.attrgetter("depth")
 
 
 def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db: float = 0.0) -> Value:
@@ -352,23 +360,27 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._made = next(_clock)
-    out._visit = None
+    out.op = op
     if _open_no_grad_blocks and not _grad_enabled.get():
         out.op = ""  # no_grad: a value with no history, like a leaf
+        out.depth = 0
         out._a = out._b = None
         out._da = out._db = 0.0
+        out._visit = None
         return out
-    out.op = op
     out._a = a
     out._da = da
     out._b = b
     out._db = db
+    depth = a.depth if b is None or a.depth >= b.depth else b.depth
+    out.depth = depth + 1
+    out._visit = None
     return out
 
 
-def _many(data: float, op: str, inputs: tuple, local_grads: tuple) -> Value:
-    """A Value made by op from any number of inputs, with ∂out/∂inputs[i] = local_grads[i]."""
+def _many(data: float, op: str, inputs: tuple, local_grads: tuple, depth: int | None = None) -> Value:
+    """A Value made by op from any number of inputs, with ∂out/∂inputs[i] = local_grads[i];
+    ``depth`` is the deepest input's, when the caller knows it."""
     if _open_no_grad_blocks and not _grad_enabled.get():
         return _node(data, "", None, 0.0)  # no_grad: a leaf
     out = _new(_ManyInputs)
@@ -376,10 +388,10 @@ def _many(data: float, op: str, inputs: tuple, local_grads: tuple) -> Value:
     out.grad = 0.0
     out.label = ""
     out.op = op
+    out.depth = 1 + (max(map(_depth, inputs)) if depth is None else depth)
     out._a = out._b = None
     out._inputs = inputs
     out._locals = local_grads
-    out._made = next(_clock)
     out._visit = None
     return out
 
@@ -391,9 +403,9 @@ def _constant(x: object, op: str) -> Value:
     c.grad = 0.0
     c.label = ""
     c.op = ""
+    c.depth = 0
     c._a = c._b = None
     c._da = c._db = 0.0
-    c._made = next(_clock)
     c._visit = None
     return c
 
@@ -470,17 +482,22 @@ def _linear_layer(op: str, x: Sequence, weights: Sequence[Sequence[Value]],
     """
     if isinstance(x[0], Value):
         xd = [v.data for v in x]
+        depth = max(map(_depth, x))
     else:
-        xd, x = x, ()  # constants: they take no slot, and have no derivative
+        xd, x, depth = x, (), 0  # constants: they take no slot, and have no derivative
+    # One depth for the layer's nodes, deeper than all of its inputs: enough for backward()'s
+    # order, and one C-level pass over the parameters instead of one per neuron.
+    depth = max(depth, max(map(_depth, itertools.chain.from_iterable(weights))),
+                0 if biases[0] is None else max(map(_depth, biases)))
     out = []
     for w, b in zip(weights, biases):
         wd = [v.data for v in w]
         x_grads = wd if x else ()  # ∂y/∂xᵢ = wᵢ, for the xᵢ that are Values
         if b is None:
-            out.append(_many(_add_up(map(operator.mul, wd, xd)), op, (*w, *x), (*xd, *x_grads)))
+            out.append(_many(_add_up(map(operator.mul, wd, xd)), op, (*w, *x), (*xd, *x_grads), depth))
         else:
             out.append(_many(_add_up(map(operator.mul, wd, xd), b.data), op, (*w, *x, b),
-                             (*xd, *x_grads, 1.0)))  # ... and ∂y/∂b = 1
+                             (*xd, *x_grads, 1.0), depth))  # ... and ∂y/∂b = 1
     return out
 
 
@@ -542,18 +559,17 @@ def _power_grad(a: float, n: float) -> float:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root in the order ``backward()`` handles them: the ops newest
-    first, then the leaves in the order those ops meet them (first input first). Each node
-    comes before its inputs. Pure: it changes no grad.
+    """Every node reachable from root in the order ``backward()`` meets them: by depth,
+    deepest first, and within a depth in the order they were found (first input first).
+    Each node comes before its inputs. Pure: it changes no grad.
     """
+    levels: list[list[Value]] = [[] for _ in range(root.depth + 1)]
+    levels[root.depth].append(root)
     seen = {root}
-    ops = [root] if root.op else []
-    for node in ops:  # the list grows while we walk it: no recursion
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                if parent.op:
-                    ops.append(parent)
-    ops.sort(key=_made, reverse=True)
-    leaves = dict.fromkeys(p for node in ops for p in node.parents if not p.op)  # in order, once each
-    return ops + list(leaves) if ops else [root]
+    for level in reversed(levels):
+        for node in level:
+            for parent in node.parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    levels[parent.depth].append(parent)
+    return [node for level in reversed(levels) for node in level]
