@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from tinygrad_edu import Value
+from tinygrad_edu.engine import linear
 from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD
@@ -32,8 +33,11 @@ class ChainRule(Tour):
         self.lr = lr
 
     def forward(self) -> Value:
-        """Y = W·X + b, Z = sigmoid(Y), J = log_loss(Z, t); keeps Y and Z for the steps."""
-        self.Y = sum((w * x for w, x in zip(self.W, self.X)), self.b)
+        """Y = W·X + b, Z = sigmoid(Y), J = log_loss(Z, t); keeps Y and Z for the steps.
+
+        Y is one node (engine.linear), as the formula is one: its edges carry exactly the local
+        derivatives this walkthrough derives, ∂Y/∂wᵢ = xᵢ, ∂Y/∂xᵢ = wᵢ and ∂Y/∂b = 1."""
+        self.Y = linear(self.X, self.W, self.b)
         self.Y.label = "Y"
         self.Z = self.Y.sigmoid()
         self.Z.label = "Z"
