@@ -190,3 +190,62 @@ def test_the_animate_command_writes_the_page(tmp_path, graphviz_backend):
                            capture_output=True, text=True, cwd=tmp_path)
     assert wrong.returncode == 2 and "x.png: the file name should end in .html or .htm" in wrong.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_predict_mode_asks_each_steps_gradient_before_showing_it(browser, tmp_path):
+    page, blocked, requests = browser
+    L = parse("(w*x + b)*w", w=2, x=3, b=-1)  # w is used twice: its second step asks for the sum
+    path = write_stepper_html(L, tmp_path / "quiz.html", quiz=True)
+    page.goto(path.as_uri())
+    assert page.inner_text("#counter") == "Step 0 / 6" and page.inner_text("#score") == "Score: 0 of 0"
+    assert page.evaluate("() => [...document.querySelectorAll('#derivation li')].every(li => li.hidden)")
+
+    page.click("#next")  # asks for step 1 instead of showing it
+    assert page.inner_text("#counter") == "Step 0 / 6" and page.inner_text("#prompt") == "∂L/∂(w*x + b) = ?"
+    page.fill("#answer", "2")  # right: ∂L/∂v = w = 2
+    page.press("#answer", "Enter")
+    assert page.inner_text("#verdict") == "✓ right: ∂L/∂(w*x + b) = 2.0000"
+    assert page.inner_text("#counter") == "Step 1 / 6" and page.inner_text("#score") == "Score: 1 of 1 right"
+
+    page.keyboard.press("ArrowRight")  # step 2: ∂L/∂w = 5 from the root (w·(w*x + b))
+    assert page.inner_text("#prompt") == "∂L/∂w = ?" and page.inner_text("#counter") == "Step 1 / 6"
+    page.fill("#answer", "4.9")  # wrong (0.1 off: beyond the tolerance)
+    page.press("#answer", "Enter")
+    assert page.inner_text("#verdict") == "✗ 4.9 is not it: ∂L/∂w = 5.0000"
+    assert page.inner_text("#counter") == "Step 2 / 6" and page.inner_text("#score") == "Score: 1 of 2 right"
+
+    page.click("#next")  # step 3: ∂L/∂(w*x) = 2
+    page.fill("#answer", "__import__('os')")  # not a number: said so, nothing counted or evaluated
+    page.press("#answer", "Enter")
+    assert page.inner_text("#verdict") == "type a number, like -1.5 or 2.5e-3"
+    assert page.inner_text("#score") == "Score: 1 of 2 right" and page.inner_text("#counter") == "Step 2 / 6"
+    page.fill("#answer", "2.0004")  # within 0.001
+    page.press("#answer", "Enter")
+    assert page.inner_text("#verdict").startswith("✓ right")
+    for answer in ("2", "11", "4"):  # ∂L/∂b = 2; w again: 5 + 3·2 = 11, the sum; ∂L/∂x = 2·2
+        page.click("#next")
+        if answer == "11":
+            assert page.inner_text("#prompt") == (
+                "∂L/∂w = ? (w already has 5.0000 from another user: add this step's share)")
+        page.fill("#answer", answer)
+        page.press("#answer", "Enter")
+    assert page.inner_text("#counter") == "Step 6 / 6 — done"
+    assert page.inner_text("#score") == "Score: 5 of 6 right — done"
+    assert page.evaluate("() => [...document.querySelectorAll('#derivation li')].every(li => !li.hidden)")
+    page.keyboard.press("Home")  # answered steps are shown again without asking
+    page.keyboard.press("End")
+    assert page.inner_text("#counter") == "Step 6 / 6 — done"
+    assert page.inner_text("#score").startswith("Score: 5")
+    assert blocked == []
+
+
+def test_predict_mode_off_by_default_and_the_animate_command_turns_it_on(tmp_path):
+    L, _ = neuron()
+    plain = write_stepper_html(L, tmp_path / "plain.html").read_text()
+    assert '<form id="quiz" hidden' in plain
+    r = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x*y", "x=2", "y=3", "--quiz",
+                        "-o", str(tmp_path / "q.html")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "q.html").read_text()
+    assert '<form id="quiz" autocomplete' in page and '"prompt": "∂L/∂x"' in page
+    assert "predict mode" in r.stdout

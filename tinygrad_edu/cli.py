@@ -167,16 +167,20 @@ def explain_command(root: Value, leaves: dict[str, Value], args: argparse.Namesp
 @command(
     "animate",
     "write a web page that steps through the backward pass (one file, works offline)",
-    '  tinygrad-edu animate "tanh(w*x + b)" w=-3 x=2 b=6.88 -o backprop.html',
+    '  tinygrad-edu animate "tanh(w*x + b)" w=-3 x=2 b=6.88 -o backprop.html\n'
+    '  tinygrad-edu animate "tanh(w*x + b)" w=-3 x=2 b=6.88 --quiz -o predict.html',
     option("-o", "--output", type=argument(output_file, suffixes=(".html", ".htm")), default="backprop.html",
            metavar="FILE",
            help="the page to write (default backprop.html); open it in any browser"),
+    option("--quiz", action="store_true",
+           help="predict mode: the page asks for each step's gradient before it shows the step"),
 )
 def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     title = f"Backpropagation through {node_names(root)[root]} = {args.expression}"
     args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
-    write_stepper_html(root, args.output, title=title)
-    print(f"wrote {args.output}: Prev / Next or the arrow keys step through the backward pass")
+    write_stepper_html(root, args.output, title=title, quiz=args.quiz)
+    print(f"wrote {args.output}: Prev / Next or the arrow keys step through the backward pass"
+          + (" (predict mode: type each step's gradient, Enter checks it)" if args.quiz else ""))
 
 
 def _answers_file(text: str) -> list[str]:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import Value
+from .exercises import TOLERANCE
 from .files import write_atomic
-from .trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
+from .trace import leaves, node_names, number, operand, shown_steps, step_equation, trace_backward
 from .viz import draw_dot, to_svg
 
 __all__ = ["backward_frames", "write_stepper_html"]
@@ -32,6 +33,7 @@ class _Frame:
     title: str  # "Step 3 of 7: v2 passes its gradient to b"
     equation: str  # the chain-rule step, or what happens before the first one
     grads: dict[Value, float]  # the grads known so far
+    parent: Value | None = None  # the node whose gradient the step adds to (None before the first)
 
 
 def _frames(root: Value, captions: bool) -> list[_Frame]:
@@ -44,8 +46,9 @@ def _frames(root: Value, captions: bool) -> list[_Frame]:
 
     def frame(title, equation, grads, **highlight):
         caption = f"{title}\n{equation}" if captions else None
+        parent = highlight["highlight_edge"][0] if highlight else None
         return _Frame(draw_dot(root, shown_grads=dict(grads), caption=caption, **highlight),
-                      title, equation, dict(grads))
+                      title, equation, dict(grads), parent)
 
     frames = [frame("Forward pass: every value computed, no gradient yet",
                     f"{names[root]} = {number(root.data)}; the backward pass starts from "
@@ -77,7 +80,23 @@ def _inline_svg(svg: str, prefix: str) -> str:
     return re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}", svg)
 
 
-def write_stepper_html(root: Value, path: str | Path, title: str | None = None) -> Path:
+def _questions(root: Value, frames: list[_Frame]) -> list[dict | None]:
+    """Predict mode: what each step asks, ∂L/∂parent once the step is done (a sum so far when the
+    parent already had a share), with the true value (the page checks within TOLERANCE)."""
+    names = node_names(root)
+    L = operand(names[root])
+    asked: list[dict | None] = [None]
+    for before, frame in zip(frames, frames[1:]):
+        parent = frame.parent
+        had = before.grads.get(parent)
+        note = ("" if had is None else f"{names[parent]} already has {number(had)} from another user: "
+                "add this step's share")
+        asked.append({"prompt": f"∂{L}/∂{operand(names[parent])}", "answer": frame.grads[parent],
+                      "shown": number(frame.grads[parent]), "note": note})
+    return asked
+
+
+def write_stepper_html(root: Value, path: str | Path, title: str | None = None, quiz: bool = False) -> Path:
     """Write one self-contained HTML page that steps through the backward pass of ``root``.
 
     Prev / Next (and the left / right arrow keys, Home / End) move between the frames of
@@ -85,6 +104,11 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None) 
     derivation with the current line marked, and the leaves' gradients so far (final on the
     last step). Nothing is fetched from the network: a teacher can put it on a website, a learner
     can open it with a double click. Pure, as ``backward_frames`` is: no ``.grad`` changes.
+
+    ``quiz=True``: predict mode. Before each step is shown, an input box asks for the gradient it
+    produces (∂L/∂parent, the sum so far); Enter checks the number within
+    ``exercises.TOLERANCE`` (as ``tinygrad-edu quiz`` does), says right or wrong, then shows the
+    step. A score line counts the steps answered; later lines of the derivation stay hidden.
     """
     path = Path(path)
     frames = _frames(root, captions=False)  # the page shows the equation as text, above the picture
@@ -98,12 +122,14 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None) 
                            for k, frame in enumerate(frames) if k)
     rows = "\n".join(f'<tr><th>∂{html.escape(names[root])}/∂{html.escape(names[leaf])}</th>'
                      f'<td data-leaf="{i}"></td></tr>' for i, leaf in enumerate(shown_leaves))
-    data = [{"title": f.title, "equation": f.equation,
+    asked = _questions(root, frames) if quiz else [None] * len(frames)
+    data = [{"title": f.title, "equation": f.equation, "ask": question,
              "grads": [number(f.grads[leaf]) if leaf in f.grads else "" for leaf in shown_leaves]}
-            for f in frames]
+            for f, question in zip(frames, asked)]
     heading = title or f"Backpropagation through {names[root]} = {number(root.data)}"
     page = (_PAGE.replace("{title}", html.escape(heading))
             .replace("{pictures}", pictures).replace("{derivation}", derivation).replace("{rows}", rows)
+            .replace("{quiz}", "" if quiz else " hidden").replace("{tolerance}", repr(TOLERANCE))
             .replace("{data}", json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))
     return write_atomic(path, page)
 
@@ -150,6 +176,14 @@ _PAGE = """<!DOCTYPE html>
   td { text-align: right; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
   td:empty::after { content: "–"; color: var(--muted); }
   td.changed { color: var(--hot); font-weight: 600; }
+  #quiz { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin: 0 0 10px;
+          padding: 8px 12px; background: #eff6ff; border-radius: 6px; }
+  #quiz[hidden] { display: none; }
+  #prompt { font: 16px ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
+  #answer { font: 16px ui-monospace, "DejaVu Sans Mono", Menlo, monospace; padding: 4px 8px; }
+  #verdict.right { color: #15803d; font-weight: 600; }
+  #verdict.wrong { color: var(--hot); font-weight: 600; }
+  #score { margin-left: auto; color: var(--muted); font-variant-numeric: tabular-nums; }
   @media (max-width: 800px) { main { grid-template-columns: 1fr; } }
 </style>
 </head>
@@ -162,6 +196,13 @@ _PAGE = """<!DOCTYPE html>
   <div class="stage">
     <p id="title"></p>
     <div id="equation"></div>
+    <form id="quiz"{quiz} autocomplete="off">
+      <label for="answer" id="prompt"></label>
+      <input id="answer" inputmode="decimal" spellcheck="false" size="14">
+      <button type="submit">Check</button>
+      <span id="verdict" role="status"></span>
+      <span id="score"></span>
+    </form>
     {pictures}
     <nav>
       <button id="prev" type="button">◀ Prev</button>
@@ -182,12 +223,58 @@ _PAGE = """<!DOCTYPE html>
   var lines = document.querySelectorAll("#derivation li");
   var cells = document.querySelectorAll("#grads td");
   var last = frames.length - 1, current = 0;
-  function show(k) {
-    current = Math.max(0, Math.min(last, k));
+  // Predict mode: step k is shown once its question is answered (frames[k].ask, one try each).
+  var quiz = !document.getElementById("quiz").hidden, TOLERANCE = {tolerance};
+  var answered = 0, right = 0, pending = 0;  // pending: the step whose question is on screen
+  // a number and nothing else: what is typed is never evaluated
+  var NUMBER = /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/;
+  function ask(k) {
+    pending = k;
+    var q = frames[k].ask;
+    document.getElementById("prompt").textContent = q.prompt + " = ?" + (q.note ? " (" + q.note + ")" : "");
+    var box = document.getElementById("answer");
+    document.getElementById("verdict").textContent = "";
+    box.value = "";
+    box.disabled = false;
+    box.focus();
+  }
+  function check(text) {
+    var q = frames[pending].ask, verdict = document.getElementById("verdict");
+    text = text.trim().replace("\u2212", "-");
+    if (!NUMBER.test(text)) {
+      verdict.className = "";
+      verdict.textContent = "type a number, like -1.5 or 2.5e-3";
+      return;
+    }
+    var value = Number(text), ok = Math.abs(value - q.answer) <= TOLERANCE * Math.max(1, Math.abs(q.answer));
+    answered += 1;
+    right += ok ? 1 : 0;
+    frames[pending].done = true;
+    verdict.className = ok ? "right" : "wrong";
+    verdict.textContent = ok ? "✓ right: " + q.prompt + " = " + q.shown
+                             : "✗ " + text + " is not it: " + q.prompt + " = " + q.shown;
+    document.getElementById("score").textContent =
+      "Score: " + right + " of " + answered + " right" + (answered === last ? " — done" : "");
+    show(pending, true);
+  }
+  function show(k, checked) {
+    k = Math.max(0, Math.min(last, k));
+    if (quiz && k > current && !frames[k].done) {
+      k = current + 1;  // one step at a time: ask before showing it
+      if (!frames[k].done) { ask(k); return; }
+    }
+    if (quiz && !checked) { document.getElementById("verdict").textContent = ""; }
+    current = k;
+    if (quiz) {
+      document.getElementById("answer").disabled = true;
+      document.getElementById("prompt").textContent = current === last ? "All steps shown."
+        : "Next ▶ asks for step " + (current + 1) + ".";
+    }
     var frame = frames[current], before = frames[Math.max(0, current - 1)];
     figures.forEach(function (f, i) { f.hidden = i !== current; });
     lines.forEach(function (li, i) {
       li.className = i + 1 === current ? "current" : i + 1 < current ? "done" : "";
+      li.hidden = quiz && !frames[i + 1].done;  // an unanswered step's equation gives its answer away
     });
     cells.forEach(function (td, i) {
       td.textContent = frame.grads[i];
@@ -203,11 +290,17 @@ _PAGE = """<!DOCTYPE html>
   document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1); });
   lines.forEach(function (li, i) { li.addEventListener("click", function () { show(i + 1); }); });
+  document.getElementById("quiz").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!document.getElementById("answer").disabled) { check(document.getElementById("answer").value); }
+  });
   document.addEventListener("keydown", function (e) {
+    if (e.target.id === "answer") { return; }  // the arrow keys edit the answer
     var to = {ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0, End: last}[e.key];
     if (to !== undefined) { e.preventDefault(); show(to); }
   });
   show(0);
+  if (quiz) { document.getElementById("score").textContent = "Score: 0 of 0"; }
 })();
 </script>
 </body>
