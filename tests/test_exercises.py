@@ -472,3 +472,38 @@ def test_the_readme_session_is_what_the_command_prints(tmp_path):
     (tmp_path / "answers.txt").write_text(answers)
     r = quiz_command("x*x + 3*x", "x=2", "--answers", "answers.txt", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout == printed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal (pty)")
+def test_quiz_in_a_terminal_stops_on_ctrl_c_with_the_score(tmp_path):
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, at a terminal (readline is used)
+        os.execv(sys.executable, [sys.executable, "-m", "tinygrad_edu", "quiz", *NEURON_ARGS])
+    out = b""
+
+    def read_until(text: bytes, seconds: float = 30) -> None:
+        nonlocal out
+        end = time.time() + seconds
+        while text not in out and time.time() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    read_until(b"= ? ")
+    os.write(fd, b"1 - L**2\r")
+    read_until(b"[2/9]")
+    read_until(b"= ? ")
+    os.write(fd, b"\x03")  # Ctrl-C
+    read_until(b"Nothing missed.")
+    _, status = os.waitpid(pid, 0)
+    text = out.decode()
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "✓ right: 1 - L**2" in text and "(stopped)" in text and "Traceback" not in text
+    assert "Score: 1 of 1 right (1 at the first try); 8 of 9 questions not answered" in text
