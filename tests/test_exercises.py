@@ -479,31 +479,72 @@ def test_quiz_in_a_terminal_stops_on_ctrl_c_with_the_score(tmp_path):
     import os
     import pty
     import select
+    import signal
     import time
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the command, at a terminal (readline is used)
         os.execv(sys.executable, [sys.executable, "-m", "tinygrad_edu", "quiz", *NEURON_ARGS])
-    out = b""
+    out, finished, status = b"", 0, 0
 
-    def read_until(text: bytes, seconds: float = 30) -> None:
+    def read_until(done, seconds: float = 20) -> None:
         nonlocal out
         end = time.time() + seconds
-        while text not in out and time.time() < end:
+        while not done() and time.time() < end:
             if select.select([fd], [], [], 0.1)[0]:
                 try:
                     out += os.read(fd, 4096)
-                except OSError:
+                except OSError:  # the child has gone
                     return
 
-    read_until(b"= ? ")
-    os.write(fd, b"1 - L**2\r")
-    read_until(b"[2/9]")
-    read_until(b"= ? ")
-    os.write(fd, b"\x03")  # Ctrl-C
-    read_until(b"Nothing missed.")
-    _, status = os.waitpid(pid, 0)
+    try:
+        read_until(lambda: out.count(b"= ? ") == 1)
+        time.sleep(0.3)  # readline is reading now
+        os.write(fd, b"1 - L**2\r")
+        read_until(lambda: out.count(b"= ? ") == 2)
+        time.sleep(0.3)
+        os.write(fd, b"\x03")  # Ctrl-C at the second prompt
+        read_until(lambda: b"Nothing missed." in out)
+        for _ in range(100):  # the child ends by itself; a wait that cannot hang
+            finished, status = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                break
+            time.sleep(0.1)
+    finally:
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
     text = out.decode()
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert finished and os.waitstatus_to_exitcode(status) == 0, text
     assert "✓ right: 1 - L**2" in text and "(stopped)" in text and "Traceback" not in text
     assert "Score: 1 of 1 right (1 at the first try); 8 of 9 questions not answered" in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-3, 3), st.floats(-3, 3), st.floats(-3, 3))
+def test_the_true_formula_passes_anywhere_and_a_nudged_one_never(w, x, b):
+    qs = by_prompt(Exercise(parse("tanh(w*x + b)", w=w, x=x, b=b)), only="grads")
+    q = qs["∂L/∂x"]
+    assert q.check("w*(1 - L**2)").ok and q.check(f"{q.answer:.4f}").ok
+    assert q.check("w*(1 - L**2) + 0.01").status == "wrong"
+    assert qs["∂L/∂w"].check("x*(1 - tanh(w*x + b)**2)").ok
+
+
+def test_extra_names_must_be_identifiers_nodes_of_the_graph_or_finite_numbers():
+    L = neuron()
+    with pytest.raises(ValueError, match="'2t' cannot be a name in an answer"):
+        Exercise(L, names={"2t": 1.0})
+    with pytest.raises(ValueError, match="is not a node of this graph"):
+        Exercise(L, names={"q": Value(1.0)})
+    with pytest.raises(ValueError, match="must be a node or a finite number, got inf"):
+        Exercise(L, names={"q": math.inf})
+    q = Exercise(L, names={"t": 0.5}).questions()[0]
+    assert q.check("1 - L**2 + t - 0.5").ok
+
+
+def test_a_leaf_alone_has_no_questions(tmp_path):
+    assert Exercise(Value(1.0, label="x")).questions() == []
+    r = quiz_command("x", "x=1", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("x = 1.0000 at x = 1\n0 questions")
+    assert r.stdout.endswith("No questions were asked.\n")

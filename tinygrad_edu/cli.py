@@ -215,7 +215,8 @@ def quiz(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> Non
     at = ", ".join(f"{name} = {leaf.data:g}" for name, leaf in leaves.items())
     names = ", ".join(exercise.variables)
     tries = f"{args.tries} {'try' if args.tries == 1 else 'tries'} each"
-    intro = (f"{L} = {args.expression} = {number(root.data)}" + (f" at {at}" if at else "") + "\n"
+    named = L if L == args.expression else f"{L} = {args.expression}"  # "x = 1", not "x = x = 1"
+    intro = (f"{named} = {number(root.data)}" + (f" at {at}" if at else "") + "\n"
              f"{len(questions)} questions, in the order backward() works. Answer with a number (within "
              f"{TOLERANCE:g}) or a formula in {names}; {tries}."
              + ("" if args.answers is not None else " Ctrl-D stops."))
