@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from tinygrad_edu import no_grad
+from tinygrad_edu import engine, no_grad
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.files import argument, output_file, write_atomic
 from tinygrad_edu.losses import hinge
@@ -64,7 +64,7 @@ class Moons(Tour):
         """The scores of all points, the total loss (hinge + L2) and the accuracy."""
         scores = [self.model(x) for x in self.X]
         data_loss = hinge(scores, self.y)
-        reg_loss = self.l2 * sum(p * p for p in self.model.parameters())
+        reg_loss = self.l2 * engine.sum(p * p for p in self.model.parameters())  # Σ p²: one node
         accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, self.y)) / len(self.y)
         return scores, data_loss + reg_loss, accuracy
 
@@ -109,7 +109,7 @@ class Moons(Tour):
         self.check("∂J/∂sᵢ = −yᵢ/n when yᵢ·sᵢ < 1, else 0  (every point)", [s.grad for s in scores],
                    [-t / n if m < 1 else 0.0 for t, m in zip(self.y, margins)])
         self.model.zero_grad()
-        (self.l2 * sum(p * p for p in self.model.parameters())).backward()
+        (self.l2 * engine.sum(p * p for p in self.model.parameters())).backward()
         self.check("∂(λ·Σ p²)/∂p = 2λ·p  (every parameter)", [p.grad for p in self.model.parameters()],
                    [2 * self.l2 * p.data for p in self.model.parameters()])
         self.model.zero_grad()
