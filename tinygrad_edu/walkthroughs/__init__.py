@@ -19,7 +19,10 @@ DEMOS = {
 def listing(command: str) -> str:
     """The walkthroughs, one a line, and how to run them with ``command`` (``python -m demos``, ...)."""
     width = max(map(len, DEMOS))
-    lines = [f"Walkthroughs ({command} NAME [--no-pause] [--svg-dir DIR] [--seed N] [--notebook FILE]):", ""]
+    options = "[--no-pause] [--svg-dir DIR] [--seed N] [--quiz] [--notebook FILE]"
+    lines = [f"Walkthroughs ({command} NAME {options};",
+             f"{command} NAME --help lists all of one's options, such as --html FILE for moons and digits):",
+             ""]
     lines += [f"  {name:<{width}}  {what}" for name, what in DEMOS.items()]
     lines += ["", "In a REPL: from tinygrad_edu.walkthroughs import chain_rule; tour = chain_rule.tour(); "
               "tour.next()"]
