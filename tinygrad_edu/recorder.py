@@ -43,6 +43,7 @@ from pathlib import Path
 
 from .engine import Value
 from .files import write_atomic
+from .stepper import PAGE_HEAD
 
 __all__ = ["TrainingRecorder", "Snapshot", "KEEP", "GRID"]
 
@@ -380,27 +381,12 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-  :root { --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --hot: #dc2626; --accent: #2563eb;
-          --chosen: #f59e0b; }
-  * { box-sizing: border-box; }
-  body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-         color: var(--ink); background: #f9fafb; }
-  header { padding: 14px 24px; background: white; border-bottom: 1px solid var(--line); }
-  h1 { margin: 0; font-size: 19px; font-weight: 600; }
-  header p { margin: 2px 0 0; color: var(--muted); }
+_PAGE = PAGE_HEAD + """\
+  :root { --chosen: #f59e0b; }
   main { display: grid; grid-template-columns: 380px 340px minmax(0, 1fr); gap: 16px; padding: 16px 24px; }
   section { background: white; border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px;
             min-width: 0; }
   .wide { grid-column: 1 / -1; }
-  h2 { margin: 0 0 8px; font-size: 14px; text-transform: uppercase; letter-spacing: .04em;
-       color: var(--muted); }
   nav { display: flex; align-items: center; gap: 10px; }
   button { font: inherit; padding: 5px 14px; border-radius: 8px; border: 1px solid #d1d5db;
            background: white; cursor: pointer; }

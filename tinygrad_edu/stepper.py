@@ -134,7 +134,9 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None, 
     return write_atomic(path, page)
 
 
-_PAGE = """<!DOCTYPE html>
+# The head of every page the package writes (this one and the training page): one palette, type and
+# header. It ends inside <style>, so a page goes on with its own rules; {title} is filled in by it.
+PAGE_HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -148,6 +150,11 @@ _PAGE = """<!DOCTYPE html>
   header { padding: 14px 24px; background: white; border-bottom: 1px solid var(--line); }
   h1 { margin: 0; font-size: 19px; font-weight: 600; }
   header p { margin: 2px 0 0; color: var(--muted); }
+  h2 { margin: 0 0 8px; font-size: 14px; text-transform: uppercase; letter-spacing: .04em;
+       color: var(--muted); }
+"""
+
+_PAGE = PAGE_HEAD + """\
   main { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 16px; padding: 16px 24px; }
   .stage, section { background: white; border: 1px solid var(--line); border-radius: 10px; }
   .stage { grid-column: 1 / -1; padding: 14px 18px; min-width: 0; }
@@ -165,8 +172,6 @@ _PAGE = """<!DOCTYPE html>
   #counter { min-width: 110px; text-align: center; font-variant-numeric: tabular-nums; }
   .hint { margin-left: auto; color: var(--muted); font-size: 13px; }
   section { padding: 12px 14px; min-width: 0; }
-  h2 { margin: 0 0 8px; font-size: 14px; text-transform: uppercase; letter-spacing: .04em;
-       color: var(--muted); }
   ol { margin: 0; padding-left: 22px; font: 12.5px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
   li { padding: 1px 4px; border-radius: 4px; cursor: pointer; color: var(--muted); }
   li.done { color: var(--ink); }
