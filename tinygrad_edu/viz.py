@@ -287,14 +287,11 @@ def repr_mimebundle(graph: Value | graphviz.Digraph) -> dict[str, str]:
 
 def _summary(root: Value, order: list[Value]) -> str:
     """A graph too big to display, in a few lines: its size, depth and root, and how to see it."""
-    depth: dict[Value, int] = {}
-    for node in order:  # forward order: a node's inputs come before it
-        depth[node] = max((depth[p] + 1 for p in node.parents), default=0)
     n = len(order)
     limit = "" if n <= MAX_NODES else f", max_nodes={n}"
     return (f"{root!r}\n"
             f"a graph too big to display ({n} nodes, more than DISPLAY_MAX_NODES = {DISPLAY_MAX_NODES}): "
-            f"{_count(len(leaves(root)), 'leaf', 'leaves')}, depth {depth[root]}\n"
+            f"{_count(len(leaves(root)), 'leaf', 'leaves')}, depth {root.depth}\n"
             f"to see it anyway: draw_dot(v{limit}), or render(v, 'graph.svg'{limit}) and open the file; "
             "for a network, draw_mlp(model) draws one node per neuron")
 
