@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import __version__
 from .engine import Value
-from .exercises import TOLERANCE, Exercise, Quiz, read_answers
+from .exercises import TOLERANCE, Exercise, Quiz, line_editing, read_answers
 from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
 from .files import argument, output_file
@@ -183,13 +183,6 @@ def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> 
           + (" (predict mode: type each step's gradient, Enter checks it)" if args.quiz else ""))
 
 
-def _answers_file(text: str) -> list[str]:
-    try:
-        return read_answers(text)
-    except (OSError, ValueError) as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
 def _tries(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"a whole number >= 1, got {text!r}")
@@ -201,7 +194,7 @@ def _tries(text: str) -> int:
     "your turn: predict each local derivative and gradient of the backward pass; the engine checks",
     '  tinygrad-edu quiz "tanh(w*x + b)" w=-3 x=2 b=6.88\n'
     '  tinygrad-edu quiz "x*x + 2*x" x=3 --only grads --answers answers.txt',
-    option("--answers", type=_answers_file, metavar="FILE",
+    option("--answers", type=argument(read_answers), metavar="FILE",
            help="read the answers from FILE, one a line (# starts a comment), instead of the terminal"),
     option("--only", choices=("local", "grads"),
            help="ask only the local derivatives, or only the gradients ∂L/∂node"),
@@ -220,11 +213,8 @@ def quiz(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> Non
              f"{len(questions)} questions, in the order backward() works. Answer with a number (within "
              f"{TOLERANCE:g}) or a formula in {names}; {tries}."
              + ("" if args.answers is not None else " Ctrl-D stops."))
-    if args.answers is None and sys.stdin.isatty():
-        try:
-            import readline  # noqa: F401  (line editing and history for input())
-        except ImportError:
-            pass
+    if args.answers is None:
+        line_editing()
     run_quiz(Quiz(questions, tries=args.tries), None if args.answers is None else iter(args.answers),
              intro=intro)
 

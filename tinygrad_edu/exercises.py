@@ -503,6 +503,16 @@ class Quiz:
         return "\n".join(lines)
 
 
+def line_editing() -> None:
+    """Line editing and history for ``input()`` when the answers are typed at a terminal
+    (Python's readline, where this Python has it)."""
+    if sys.stdin.isatty():
+        try:
+            import readline  # noqa: F401  (importing it is what turns it on)
+        except ImportError:
+            pass
+
+
 def read_answers(path: str | os.PathLike) -> list[str]:
     """The answers in a file, one a line; blank lines and ``#`` comments are skipped. Read strictly
     (UTF-8): a file that cannot be read is an OSError or a ValueError naming it."""

@@ -21,8 +21,11 @@ import os
 import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 __all__ = ["write_atomic", "output_file", "output_dir", "argument"]
+
+T = TypeVar("T")
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes, *, parents: bool = False) -> Path:
@@ -136,14 +139,15 @@ def _probe(path: Path, folder: Path) -> None:
         raise ValueError(f"cannot write {path}: cannot create {where} {ancestor} ({e.strerror})") from None
 
 
-def argument(check: Callable[..., Path], **options) -> Callable[[str], Path]:
-    """``check`` (output_file or output_dir, with ``options``) as an argparse ``type=``: a refused
-    path is a usage error (one line, exit 2) while the command line is read, before any work."""
+def argument(check: Callable[..., T], **options) -> Callable[[str], T]:
+    """``check`` (output_file or output_dir, with ``options``; or a reader such as
+    ``exercises.read_answers``) as an argparse ``type=``: a path it refuses (a ValueError or an
+    OSError) is a usage error (one line, exit 2) while the command line is read, before any work."""
 
-    def convert(text: str) -> Path:
+    def convert(text: str) -> T:
         try:
             return check(text, **options)
-        except ValueError as e:
+        except (ValueError, OSError) as e:
             raise argparse.ArgumentTypeError(str(e)) from None
 
     convert.__name__ = check.__name__  # argparse names the type in some messages

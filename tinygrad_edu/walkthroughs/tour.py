@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises import Question, Quiz, ask, read_answers
+from tinygrad_edu.exercises import Question, Quiz, ask, line_editing, read_answers
 from tinygrad_edu.files import argument, output_dir, output_file
 
 __all__ = ["Check", "Step", "Tour", "main", "step"]
@@ -446,13 +446,6 @@ def _flatten(x: Any) -> list[float]:
     return [v for item in x for v in _flatten(item)]
 
 
-def _answers(text: str) -> list[str]:
-    try:
-        return read_answers(text)
-    except (OSError, ValueError) as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
 def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Run a demo from the shell: every step, waiting for Enter between steps in a terminal; or,
     with --notebook, write it as a Jupyter notebook instead. ``prog`` names the command in usage."""
@@ -473,7 +466,7 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
                         help="write the walkthrough as a Jupyter notebook (FILE.ipynb) instead of running it")
     parser.add_argument("--quiz", action="store_true",
                         help="your turn: each formula is asked for before it is shown, and checked")
-    parser.add_argument("--answers", type=_answers, metavar="FILE",
+    parser.add_argument("--answers", type=argument(read_answers), metavar="FILE",
                         help="quiz with the answers in FILE, one a line (# starts a comment)")
     # A walkthrough's own options (moons: --html FILE), declared in its module as OPTIONS = {flag:
     # add_argument's keywords}; each one given is passed to make_tour by name (--html -> html=).
@@ -492,11 +485,8 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
         return 0
     tour.svg_dir = args.svg_dir
     if args.quiz or args.answers is not None:
-        if args.answers is None and sys.stdin.isatty():
-            try:
-                import readline  # noqa: F401  (line editing and history for input())
-            except ImportError:
-                pass
+        if args.answers is None:
+            line_editing()
         tour.quiz(args.answers)
     try:
         ok = tour.play(pause=not args.no_pause and sys.stdin.isatty())
