@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .engine import Value, _as_float, topological_order
 
 __all__ = ["BackwardStep", "gradients", "trace_backward", "explain", "step_equation", "node_names",
-           "forward_order", "leaves"]
+           "forward_order", "leaves", "jacobian"]
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -416,3 +416,38 @@ def _layout(sections: list[tuple[str, list[tuple[str, str, str]]]], style: str, 
         out[-1] = out[-1].removesuffix(r" \\")  # no empty row at the end
         out.append(r"\end{align*}")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+# -- Jacobians: the chain rule for a block of nodes --------------------------------------------
+def jacobian(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value]) -> list[list[float]]:
+    """The Jacobian of ``outputs`` with respect to ``inputs``, a matrix as a list of rows:
+
+        J[i][j] = ∂outputs[i]/∂inputs[j]        (0 where inputs[j] is not in outputs[i]'s graph)
+
+    Row i is one reverse pass from outputs[i] over the stored local derivatives (``gradients``):
+    no new graph, no nudging. A single Value counts as a list of one. For a block of the graph
+    that every path from L to the inputs goes through (a layer, say), the chain rule for
+    matrices gives the inputs' gradients from the outputs':
+
+        δ_inputs = Jᵀ · δ_outputs        (∂L/∂inputs[j] = Σᵢ J[i][j] · ∂L/∂outputs[i])
+
+    Pure, like ``gradients``: no ``.grad`` is read or written.
+    """
+    rows = _values(outputs, "outputs")
+    columns = _values(inputs, "inputs")
+    return [[grads.get(x, 0.0) for x in columns] for grads in map(gradients, rows)]
+
+
+def _values(values: object, what: str) -> list[Value]:
+    """A Value, or a list of them, as a list; anything else a TypeError naming jacobian's argument."""
+    if isinstance(values, Value):
+        return [values]
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"jacobian({what}): a Value or a list of Values, got {type(values).__name__}: "
+                        f"{values!r:.80}")
+    for k, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"jacobian({what}): {what}[{k}] must be a Value, got {type(v).__name__}: {v!r:.80}")
+    if not values:
+        raise ValueError(f"jacobian({what}): the list is empty; a Jacobian needs at least one {what[:-1]}")
+    return list(values)
