@@ -3,17 +3,17 @@
 import pytest
 
 from docs.screenshot import missing_browser, offline_page
-from tinygrad_edu import viz
+from tinygrad_edu.graphviz_backend import BACKEND_VARIABLE, BACKENDS, GraphvizNotFoundError, backend
 
 
-@pytest.fixture(params=viz.BACKENDS)
+@pytest.fixture(params=BACKENDS)
 def graphviz_backend(request, monkeypatch) -> str:
     """Runs the test once per backend ("system", "wasm"), forced with TINYGRAD_EDU_GRAPHVIZ;
     skipped, with the reason viz gives, for a backend this machine does not have."""
-    monkeypatch.setenv(viz.BACKEND_VARIABLE, request.param)
+    monkeypatch.setenv(BACKEND_VARIABLE, request.param)
     try:
-        viz.backend()
-    except viz.GraphvizNotFoundError as missing:
+        backend()
+    except GraphvizNotFoundError as missing:
         pytest.skip(f"{request.param} backend: {str(missing).splitlines()[0]}")
     return request.param
 

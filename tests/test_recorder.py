@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tinygrad_edu import viz
+from tinygrad_edu.graphviz_backend import GraphvizNotFoundError
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP, Neuron
@@ -190,7 +191,7 @@ def test_the_page_holds_the_recorded_numbers_and_nothing_from_the_network(tmp_pa
 
 def test_without_graphviz_the_page_says_so_and_keeps_the_rest(tmp_path, monkeypatch):
     def no_backend(graph):
-        raise viz.GraphvizNotFoundError("no Graphviz here")
+        raise GraphvizNotFoundError("no Graphviz here")
 
     monkeypatch.setattr(viz, "to_svg", no_backend)
     recorder, _ = recorded_run(3)

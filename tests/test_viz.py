@@ -13,11 +13,9 @@ import pytest
 from tinygrad_edu import Value
 from tinygrad_edu.expr import parse
 from tinygrad_edu.nn import MLP
+from tinygrad_edu.graphviz_backend import GraphvizNotFoundError, Picture, backend
 from tinygrad_edu.viz import (
     DISPLAY_MAX_NODES,
-    GraphvizNotFoundError,
-    Picture,
-    backend,
     draw_dot,
     draw_mlp,
     render,

@@ -22,7 +22,8 @@ from .expr import ExpressionError, parse
 from .files import argument, output_file
 from .stepper import write_stepper_html
 from .trace import explain, node_names, number
-from .viz import FORMATS, GraphvizNotFoundError, backend, render
+from .graphviz_backend import GraphvizNotFoundError, backend
+from .viz import FORMATS, render
 
 __all__ = ["main", "command", "option"]
 

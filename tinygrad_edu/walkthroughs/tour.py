@@ -399,12 +399,12 @@ def _files(paths: list[Path]) -> str:
 
 
 def _cannot_draw() -> str | None:
-    """Why no picture can be drawn here (viz.backend()'s first line), or None when one can."""
-    from tinygrad_edu import viz
+    """Why no picture can be drawn here (graphviz_backend.backend()'s first line), or None when one can."""
+    from tinygrad_edu.graphviz_backend import GraphvizNotFoundError, backend
 
     try:
-        viz.backend()
-    except viz.GraphvizNotFoundError as missing:
+        backend()
+    except GraphvizNotFoundError as missing:
         return str(missing).splitlines()[0]
     return None
 
