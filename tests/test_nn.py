@@ -156,6 +156,20 @@ def test_mlp_returns_a_value_for_one_output_else_a_list():
     assert narrow([0.5, 1.0]).data == narrow.layers[2](narrow.layers[1]([hidden])).data
 
 
+@pytest.mark.parametrize("make", [lambda: MLP(3, [4, 1], seed=0), lambda: MLP(3, [4, 2], seed=0),
+                                  lambda: Layer(3, 1, seed=0), lambda: Layer(3, 2, seed=0)])
+def test_outputs_is_always_a_list_and_output_the_one_value(make):
+    model, x = make(), [1.0, -2.0, 0.5]
+    outs, called = model.outputs(x), model(x)
+    assert isinstance(outs, list) and all(isinstance(o, Value) for o in outs)
+    assert [o.data for o in outs] == [o.data for o in (called if isinstance(called, list) else [called])]
+    if len(outs) == 1:
+        assert model.output(x).data == called.data
+    else:
+        with pytest.raises(ValueError, match=r"\.output\(x\): it has 2 outputs, not one; outputs\(x\)"):
+            model.output(x)
+
+
 def test_inputs_may_be_floats_ints_or_values_with_the_same_result():
     model = MLP(3, [4, 1], activation="tanh", seed=3)
     xs = [Value(1.0), Value(-2.0), Value(0.5)]

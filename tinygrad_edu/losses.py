@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
+from typing import Any, TypeGuard, overload
 
 from .engine import Value
 
@@ -89,6 +90,10 @@ def bce_with_logits(logit: Number | Sequence[Number], target: Number | Sequence[
     return _examples("bce_with_logits", logit, target, one, _is_list(logit))
 
 
+@overload
+def softmax(logits: Sequence[Number]) -> list[Value]: ...
+@overload
+def softmax(logits: Sequence[Sequence[Number]]) -> list[list[Value]]: ...
 def softmax(logits: Sequence[Number] | Sequence[Sequence[Number]]) -> list[Value] | list[list[Value]]:
     """Probabilities from logits:  sᵢ = e^xᵢ / Σⱼ e^xⱼ;   ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ − sⱼ).
 
@@ -141,11 +146,11 @@ def hinge(score: Number | Sequence[Number], y: Number | Sequence[Number]) -> Val
 # -- the pieces every loss shares -------------------------------------------------------------
 def _examples(loss: str, preds: object, targets: object, one: Callable[..., Value], batch: bool) -> Value:
     """one(pred, target) for a single example; the mean over the examples for lists of them."""
-    if batch != _is_list(targets):
+    if not batch and not _is_list(targets):
+        return one(preds, targets)
+    if not (batch and _is_list(preds) and _is_list(targets)):
         raise TypeError(f"{loss}: give one example and one target, or a list of each; got "
                         f"{type(preds).__name__} and {type(targets).__name__}: {targets!r}")
-    if not batch:
-        return one(preds, targets)
     if len(preds) != len(targets):
         raise ValueError(f"{loss}: {len(preds)} examples but {len(targets)} targets; lengths must match")
     if not preds:
@@ -163,7 +168,7 @@ def _sum(terms: list[Value]) -> Value:
 
 def _shifted(logits: object, loss: str) -> list[Value]:
     """xᵢ − max(x) for each logit: the same softmax, and every exp ≤ 1."""
-    if not _is_list(logits):
+    if not isinstance(logits, (list, tuple)):
         raise TypeError(f"{loss}: logits must be a list of Values or numbers, got {type(logits).__name__}: "
                         f"{logits!r}")
     if not logits:
@@ -173,11 +178,11 @@ def _shifted(logits: object, loss: str) -> list[Value]:
     return [x - m for x in xs]
 
 
-def _is_list(x: object) -> bool:
+def _is_list(x: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
     return isinstance(x, (list, tuple))
 
 
-def _is_batch(logits: object) -> bool:
+def _is_batch(logits: object) -> TypeGuard[Sequence[Sequence[Any]]]:
     """A list of logit lists (a batch), rather than one list of logits."""
     return _is_list(logits) and len(logits) > 0 and _is_list(logits[0])
 

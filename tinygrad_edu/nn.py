@@ -248,7 +248,7 @@ def load(path: str | os.PathLike) -> Module:
 
 # -- checking arguments --------------------------------------------------------------------
 def _count(x: object, what: str) -> int:
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and x >= 1:
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and int(x) >= 1:
         return int(x)
     raise ValueError(f"{what} must be a positive whole number, got {x!r}")
 
@@ -329,7 +329,7 @@ class Neuron(Module):
         return f"Neuron({len(self.w)} -> {self.activation})"
 
 
-def _check_input(module: Module, expected: int, x: object) -> tuple[Sequence, bool]:
+def _check_input(module: Module, expected: int, x: Sequence[Value | float]) -> tuple[Sequence, bool]:
     """(x, same): ``same`` when x holds only Values or only numbers (then as floats). A TypeError or
     ValueError unless x is a list of ``expected`` numbers or Values."""
     try:
@@ -359,8 +359,32 @@ def _forward(neurons: list[Neuron], x: Sequence, same: bool) -> list[Value]:
     return [a if n._f is None else n._f(a) for n, a in zip(neurons, acts)]
 
 
-class Layer(Module):
-    """``nout`` neurons, each seeing the same ``nin`` inputs. Returns a Value when nout is 1, else a list.
+class _Network(Module):
+    """A module with one output per neuron of its last layer, three ways to get them:
+
+    ``outputs(x)`` → list[Value], always a list; ``output(x)`` → Value, the one output (a ValueError if
+    there are several); ``module(x)`` micrograd's convention, a Value for one output, else a list (its
+    type, ``Value | list[Value]``, makes a type checker ask which: typed code calls the other two).
+    """
+
+    def outputs(self, x: Sequence[Value | float]) -> list[Value]:
+        raise NotImplementedError
+
+    def output(self, x: Sequence[Value | float]) -> Value:
+        outs = self.outputs(x)
+        if len(outs) != 1:
+            raise ValueError(f"{self!r}.output(x): it has {len(outs)} outputs, not one; "
+                             "outputs(x) returns them as a list")
+        return outs[0]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        outs = self.outputs(x)
+        return outs[0] if len(outs) == 1 else outs
+
+
+class Layer(_Network):
+    """``nout`` neurons, each seeing the same ``nin`` inputs. ``layer(x)`` is a Value when nout is 1, else
+    a list (micrograd's convention); ``layer.outputs(x)`` is always a list, ``layer.output(x)`` a Value.
 
     Extra keywords (``nonlin``, ``fused``) go to each Neuron; ``prefix`` names the parameters
     ``w{prefix}[{j},{i}]`` and ``b{prefix}[{j}]`` for neuron j and input i.
@@ -373,8 +397,9 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, seed=rng, prefix=prefix, index=j, **kwargs)
                         for j in range(nout)]
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        return _unwrap(_forward(self.neurons, *_check_input(self, len(self.neurons[0].w), x)))
+    def outputs(self, x: Sequence[Value | float]) -> list[Value]:
+        """Each neuron's f(b + Σᵢ wᵢ·xᵢ), a list even for one neuron."""
+        return _forward(self.neurons, *_check_input(self, len(self.neurons[0].w), x))
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -394,13 +419,11 @@ class Layer(Module):
         return f"Layer({len(self.neurons[0].w)} -> {self._describe()})"
 
 
-def _unwrap(out: list[Value]) -> Value | list[Value]:
-    """micrograd's convention: one output is returned as a Value, several as a list."""
-    return out[0] if len(out) == 1 else out
-
-
-class MLP(Module):
+class MLP(_Network):
     """A multi-layer perceptron: ``nin`` inputs, then one Layer per entry of ``nouts``.
+
+    ``model(x)`` is a Value when the last layer has one neuron, else a list (micrograd's convention);
+    ``model.output(x)`` is that Value and ``model.outputs(x)`` always a list, for typed code.
 
     Hidden layers use ``activation``, the last one ``output_activation`` (micrograd: ReLU, then linear).
     ``seed``: same seed, same weights (they match micrograd's after ``random.seed(seed)``); None
@@ -424,11 +447,14 @@ class MLP(Module):
             for l in range(len(nouts))
         ]
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        x, same = _check_input(self, len(self.layers[0].neurons[0].w), x)
+    def outputs(self, x: Sequence[Value | float]) -> list[Value]:
+        """The last layer's outputs, a list even for one neuron."""
+        h, same = _check_input(self, len(self.layers[0].neurons[0].w), x)
+        outs: list[Value] = []
         for layer in self.layers:  # lists between layers, so a hidden layer of width 1 works too
-            x, same = _forward(layer.neurons, x, same), True  # a layer's outputs are all Values
-        return _unwrap(x)
+            outs = _forward(layer.neurons, h, same)
+            h, same = outs, True  # a layer's outputs are all Values
+        return outs
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]

@@ -84,7 +84,7 @@ class Digits(Tour):
         """Before training, check backprop against central differences (J(w + h) − J(w − h))/2h."""
         tiny = MLP(3, [2, 3], activation="sigmoid", seed=self.seed)
         x, target = [0.5, -1.0, 0.25], 2
-        self.result = gradcheck(lambda: cross_entropy(tiny(x), target), tiny.parameters())
+        self.result = gradcheck(lambda: cross_entropy(tiny.outputs(x), target), tiny.parameters())
         self.say(f"""
             Before trusting a network's training, compare its backprop gradients with numerical
             ones: nudge each parameter by ±h and watch the loss, (J(p + h) − J(p − h)) / 2h. Here
@@ -115,7 +115,7 @@ class Digits(Tour):
             rng.shuffle(order)
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
-                logits = [self.model(self.X_train[i]) for i in batch]
+                logits = [self.model.outputs(self.X_train[i]) for i in batch]
                 J = cross_entropy(logits, [self.y_train[i] for i in batch])
                 optimizer.zero_grad()
                 J.backward()
@@ -126,13 +126,13 @@ class Digits(Tour):
                 self.progress(done, total, f"epoch {epoch}/{self.epochs}  batch loss {J.data:.4f}")
         self.train_accuracy = self.accuracy(self.X_train, self.y_train)
         self.say(f"Training accuracy: {self.train_accuracy:.1%}")
-        if recorder is not None:
+        if recorder is not None and self.html is not None:
             self.page = recorder.write_html(self.html, title=f"Digits: {self.model!r} learns")
             self.say(f"The training run, step by step: {self.page} (open it in a browser, no network needed)")
 
     def predict(self, x: list[float]) -> int:
         with no_grad():
-            logits = self.model(x)
+            logits = self.model.outputs(x)
         return max(range(CLASSES), key=lambda k: logits[k].data)
 
     def accuracy(self, X: list[list[float]], y: list[int]) -> float:

@@ -62,15 +62,16 @@ class Moons(Tour):
 
     def loss(self):
         """The scores of all points, the total loss (hinge + L2) and the accuracy."""
-        scores = [self.model(x) for x in self.X]
+        scores = [self.model.output(x) for x in self.X]
         data_loss = hinge(scores, self.y)
         reg_loss = self.l2 * engine.sum(p * p for p in self.model.parameters())  # Σ p²: one node
         accuracy = sum((s.data > 0) == (t > 0) for s, t in zip(scores, self.y)) / len(self.y)
         return scores, data_loss + reg_loss, accuracy
 
-    def score(self, x: list[float]) -> float:
+    def point_score(self, x: list[float]) -> float:
+        """The network's score s at the point x (> 0: class +1), a number for plotting."""
         with no_grad():  # for plotting: values only, no graph
-            return self.model(x).data
+            return self.model.output(x).data
 
     @step("The data: two moons")
     def data(self) -> None:
@@ -140,7 +141,7 @@ class Moons(Tour):
                  f"training accuracy {self.accuracy:.0%} (from {self.initial_accuracy:.0%}).")
         self.verify("every training point classified correctly", self.accuracy == 1.0,
                     f"accuracy {self.accuracy:.0%}")
-        if recorder is not None:
+        if recorder is not None and self.html is not None:
             self.page = recorder.write_html(self.html, title=f"Two moons: {self.model!r} learns")
             self.say(f"The training run, step by step: {self.page} (open it in a browser, no network needed)")
 
@@ -148,7 +149,7 @@ class Moons(Tour):
     def boundary(self) -> None:
         """Where the trained network puts the line between the two classes."""
         self.say("Where the model says −1 is shaded \"·\"; every o should sit in the shade, every x outside:")
-        self.say(char_plot(self.X, self.y, self.score))
+        self.say(char_plot(self.X, self.y, self.point_score))
         self.picture = self.draw_boundary()
 
     def draw_boundary(self):
@@ -168,7 +169,7 @@ class Moons(Tour):
         steps = 60
         xs = [x0 + i * (x1 - x0) / steps for i in range(steps + 1)]
         ys = [y0 + j * (y1 - y0) / steps for j in range(steps + 1)]
-        Z = [[self.score([a, b]) for a in xs] for b in ys]
+        Z = [[self.point_score([a, b]) for a in xs] for b in ys]
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.contourf(xs, ys, Z, levels=[-1e9, 0, 1e9], colors=["#c7d7f0", "#f3d3c9"])
         ax.contour(xs, ys, Z, levels=[0], colors="#333333", linewidths=1)
