@@ -26,7 +26,7 @@ def test_a_layer_matches_central_differences(activation):
     got = jacobian(outputs, inputs)
     assert len(got) == 2 and all(len(row) == len(inputs) for row in got)
     for k in range(2):
-        want = numerical_grad(lambda: model(X)[k], inputs)
+        want = numerical_grad(lambda k=k: model(X)[k], inputs)
         assert got[k] == pytest.approx(want, abs=1e-8)
 
 
@@ -54,7 +54,8 @@ def test_it_reads_and_writes_no_grad():
 
 @pytest.mark.parametrize("outputs, inputs, error, message", [
     (3.0, [Value(1.0)], TypeError, r"jacobian\(outputs\): a Value or a list of Values, got float: 3.0"),
-    ([Value(1.0)], [Value(1.0), 2], TypeError, r"jacobian\(inputs\): inputs\[1\] must be a Value, got int: 2"),
+    ([Value(1.0)], [Value(1.0), 2], TypeError,
+     r"jacobian\(inputs\): inputs\[1\] must be a Value, got int: 2"),
     ([], [Value(1.0)], ValueError, r"jacobian\(outputs\): the list is empty"),
     ([Value(1.0)], "x", TypeError, r"jacobian\(inputs\): a Value or a list of Values, got str"),
 ])

@@ -447,7 +447,8 @@ def _values(values: object, what: str) -> list[Value]:
                         f"{values!r:.80}")
     for k, v in enumerate(values):
         if not isinstance(v, Value):
-            raise TypeError(f"jacobian({what}): {what}[{k}] must be a Value, got {type(v).__name__}: {v!r:.80}")
+            raise TypeError(f"jacobian({what}): {what}[{k}] must be a Value, "
+                            f"got {type(v).__name__}: {v!r:.80}")
     if not values:
         raise ValueError(f"jacobian({what}): the list is empty; a Jacobian needs at least one {what[:-1]}")
     return list(values)

@@ -1,0 +1,820 @@
+"""The layer equations of a network: backpropagation one matrix at a time, with your numbers.
+
+A layer l of an ``nn.MLP`` computes, for an input a⁰ = x,
+
+    zˡ = Wˡ·aˡ⁻¹ + bˡ        aˡ = f(zˡ)
+
+and the backward pass is four matrix equations, whatever the sizes (L is the output layer):
+
+    δᴸ = ∂J/∂aᴸ ⊙ f′(zᴸ)              (a − t for sigmoid + log loss, softmax(z) − t for cross-entropy)
+    δˡ = (Wˡ⁺¹ᵀ·δˡ⁺¹) ⊙ f′(zˡ)        the error sent back through the weights
+    ∂J/∂Wˡ = δˡ·aˡ⁻¹ᵀ    ∂J/∂bˡ = δˡ    and the update  Wˡ ← Wˡ − α·∂J/∂Wˡ
+
+with δˡ = ∂Jᵢ/∂zˡ, one example's error. A mini-batch of m examples has J = (1/m)·Σᵢ Jᵢ, so its
+gradient is the mean of the examples' (the Jacobian product [1/m … 1/m]·∂(J₁…Jₘ)/∂θ): the same
+equations with a matrix of examples in place of each vector.
+
+``explain_network(model, X, targets, loss)`` writes them with the network's numbers, in Andrew
+Ng's layout (Θˡ = [bˡ | Wˡ], one row per neuron and the bias in column 0, a column per example) or
+CS231n's (z = x·W + b: one column of W per neuron, a row per example), as text, Markdown or LaTeX.
+Every equation is checked against the engine's scalar gradients (``trace.gradients`` of J: pure, no
+``.grad`` changes) and says so with ✓ (or ✗); every number is printed with as many significant
+digits (4 at least) as make each line's arithmetic hold at its printed precision. ``network_equations``
+gives the same numbers as data, and ``layer_questions`` asks them back (shapes and entries of δˡ).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from . import engine, losses
+from .engine import Value
+from .nn import MLP
+from .trace import gradients, jacobian
+
+__all__ = ["LOSSES", "LAYOUTS", "Check", "LayerNumbers", "NetworkEquations", "network_equations",
+           "explain_network"]
+
+Matrix = list[list[float]]
+
+LAYOUTS = ("ng", "cs231n")
+TOLERANCE = 1e-12  # |engine − formula| ≤ TOLERANCE·max(1, |engine|): float round-off, no more
+MAX_SHOWN = 8  # rows or columns: a bigger matrix is shown by its shape and corners
+MIN_DIGITS = 4
+
+
+# -- the losses: per example, Jᵢ summed over the outputs (one class index for cross-entropy) -----
+@dataclass(frozen=True)
+class _Loss:
+    formula: str  # Jᵢ in the output a and target t (in the markup of _text_math)
+    derivative: str  # ∂Jᵢ/∂a
+    build: Callable[[list[Value], list[float]], Value]  # Jᵢ from the engine's outputs
+    value: Callable[[list[float], list[float]], float]  # Jᵢ, by the formula
+    gradient: Callable[[list[float], list[float]], list[float]]  # ∂Jᵢ/∂a, by the formula
+    collapse: tuple[str, str] | None = None  # (activation, δᴸ's formula) where f′ cancels
+
+
+def _softmax(a: list[float]) -> list[float]:
+    top = max(a)
+    exps = [math.exp(x - top) for x in a]
+    total = math.fsum(exps)
+    return [e / total for e in exps]
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def _each(loss: Callable[[Value, float], Value]) -> Callable[[list[Value], list[float]], Value]:
+    """Jᵢ = Σₖ loss(aₖ, tₖ): the walkthroughs' convention (Ng's), so δᴸ = a − t has no 1/n."""
+    return lambda a, t: engine.sum([loss(ak, tk) for ak, tk in zip(a, t)])
+
+
+def _log_loss(a: list[float], t: list[float]) -> float:
+    """−Σₖ (tₖ·log aₖ + (1 − tₖ)·log(1 − aₖ)), a term of weight 0 left out (as losses.log_loss)."""
+    return -math.fsum((tk * math.log(ak) if tk else 0.0) + ((1 - tk) * math.log(1 - ak) if tk != 1 else 0.0)
+                      for ak, tk in zip(a, t))
+
+
+def _softplus(x: float) -> float:
+    return x + math.log1p(math.exp(-x)) if x >= 0 else math.log1p(math.exp(x))
+
+
+LOSSES: dict[str, _Loss] = {
+    "mse": _Loss("Σ_k (a_k − t_k)^2", "2·(a − t)", _each(losses.mse),
+                 lambda a, t: math.fsum((ak - tk) ** 2 for ak, tk in zip(a, t)),
+                 lambda a, t: [2.0 * (ak - tk) for ak, tk in zip(a, t)]),
+    "log_loss": _Loss("−Σ_k (t_k·log a_k + (1 − t_k)·log(1 − a_k))", "(a − t) / (a ⊙ (1 − a))",
+                      _each(losses.log_loss), _log_loss,
+                      lambda a, t: [(ak - tk) / (ak * (1.0 - ak)) for ak, tk in zip(a, t)],
+                      ("sigmoid", "a − t")),
+    "bce_with_logits": _Loss("Σ_k (log(1 + exp(a_k)) − t_k·a_k)", "σ(a) − t", _each(losses.bce_with_logits),
+                             lambda a, t: math.fsum(_softplus(ak) - tk * ak for ak, tk in zip(a, t)),
+                             lambda a, t: [_sigmoid(ak) - tk for ak, tk in zip(a, t)],
+                             ("linear", "σ(z) − t")),
+    "cross_entropy": _Loss("−log softmax(a)_y", "softmax(a) − t",
+                           lambda a, t: losses.cross_entropy(a, t.index(1.0)),
+                           lambda a, t: -math.log(_softmax(a)[t.index(1.0)]),
+                           lambda a, t: [p - tk for p, tk in zip(_softmax(a), t)],
+                           ("linear", "softmax(z) − t")),
+    "hinge": _Loss("Σ_k max(0, 1 − t_k·a_k)", "−t ⊙ [t ⊙ a < 1]", _each(losses.hinge),
+                   lambda a, t: math.fsum(max(0.0, 1.0 - tk * ak) for ak, tk in zip(a, t)),
+                   lambda a, t: [-tk if tk * ak < 1.0 else 0.0 for ak, tk in zip(a, t)]),
+}
+
+# f′(z) of each activation, written in a (or z) and computed from them
+_SLOPES: dict[str, tuple[str, Callable[[float, float], float]]] = {
+    "sigmoid": ("a ⊙ (1 − a)", lambda z, a: a * (1.0 - a)),
+    "tanh": ("1 − a ⊙ a", lambda z, a: 1.0 - a * a),
+    "relu": ("[z > 0]", lambda z, a: 1.0 if z > 0.0 else 0.0),
+    "linear": ("1", lambda z, a: 1.0),
+}
+_ACTIVATIONS: dict[str, Callable[[float], float]] = {  # f(z), for checking a printed line
+    "sigmoid": _sigmoid, "tanh": math.tanh, "relu": lambda z: max(z, 0.0), "linear": lambda z: z}
+
+
+# -- the numbers -------------------------------------------------------------------------------
+@dataclass
+class LayerNumbers:
+    """One layer's numbers: the activations and errors with a row per example (CS231n's way of
+    holding a batch), the parameters with a row per neuron (nn's: ``W[j][i]`` is neuron j's weight
+    on input i). ``engine_*`` are the engine's: m·∂J/∂z (so δ per example), ∂J/∂W and ∂J/∂b."""
+
+    number: int
+    activation: str
+    W: Matrix  # n × n_in
+    b: list[float]
+    a_in: Matrix  # m × n_in: the layer's input aˡ⁻¹
+    z: Matrix  # m × n
+    a: Matrix  # m × n
+    slope: Matrix  # f′(z)
+    back: Matrix  # ∂Jᵢ/∂a: the loss's derivative (output layer) or (Wˡ⁺¹ᵀ·δˡ⁺¹)ᵀ (hidden)
+    delta: Matrix  # δ = ∂Jᵢ/∂z
+    dW: Matrix  # ∂J/∂W = (1/m)·Σᵢ δᵢ·aᵢᵀ, n × n_in
+    db: list[float]  # ∂J/∂b = (1/m)·Σᵢ δᵢ
+    engine_delta: Matrix = field(repr=False)
+    engine_dW: Matrix = field(repr=False)
+    engine_db: list[float] = field(repr=False)
+    z_nodes: list[list[Value]] = field(repr=False)  # the engine's zˡ, [example][neuron]
+
+
+@dataclass
+class NetworkEquations:
+    """What ``network_equations`` computed: each layer's numbers by the equations and by the
+    engine; J and the examples' Jᵢ as the engine's nodes; ∂J/∂(J₁…Jₘ) and ∂(J₁…Jₘ)/∂θ by
+    ``trace.jacobian`` (θ: ``model.parameters()``) next to the engine's ∂J/∂θ."""
+
+    model: MLP
+    loss: str
+    X: Matrix  # m × n₀
+    T: Matrix  # m × n_L (one-hot rows for cross-entropy)
+    J: Value
+    example_losses: list[Value]
+    layers: list[LayerNumbers]
+    mean_row: list[float]
+    example_jacobian: Matrix
+    engine_grads: list[float]
+
+    @property
+    def m(self) -> int:
+        return len(self.X)
+
+    @property
+    def batch_mean(self) -> list[float]:
+        """∂J/∂θ as the Jacobian product ∂J/∂(J₁…Jₘ) · ∂(J₁…Jₘ)/∂θ."""
+        return [math.fsum(r * g for r, g in zip(self.mean_row, col)) for col in zip(*self.example_jacobian)]
+
+
+def _transpose(A: Matrix) -> Matrix:
+    return [list(col) for col in zip(*A)]
+
+
+def _matmul(A: Matrix, B: Matrix) -> Matrix:
+    columns = _transpose(B)
+    return [[math.fsum(x * y for x, y in zip(row, col)) for col in columns] for row in A]
+
+
+def _elementwise(f: Callable[..., float], *matrices: Matrix) -> Matrix:
+    return [[f(*xs) for xs in zip(*rows)] for rows in zip(*matrices)]
+
+
+def network_equations(model: MLP, X: Sequence, targets: object, loss: str | Callable) -> NetworkEquations:
+    """The layer equations' numbers for ``model`` on one example ``X`` (a list of numbers) or a
+    batch (a list of such lists), with ``targets`` as ``loss`` takes them: a number per output
+    (a list of them), or a class index for cross-entropy; a list of those for a batch. ``loss``
+    is a name in ``LOSSES`` or the function of ``tinygrad_edu.losses``. Pure: no ``.grad`` changes."""
+    name = _loss_name(loss)
+    if not isinstance(model, MLP):
+        raise TypeError(f"network_equations(model): an nn.MLP, got {type(model).__name__}: {model!r:.80}")
+    rows, batch = _inputs(X, len(model.layers[0].neurons[0].w))
+    T = _targets(targets, batch, len(rows), len(model.layers[-1].neurons), name)
+    m, rule = len(rows), LOSSES[name]
+    z_nodes: list[list[list[Value]]] = [[] for _ in model.layers]  # [layer][example][neuron]
+    a_nodes: list[list[list[Value]]] = [[] for _ in model.layers]
+    example_losses = []
+    for x, t in zip(rows, T):  # the engine: each example's forward pass and Jᵢ
+        inputs: list = x
+        for l, layer in enumerate(model.layers):
+            out = layer(inputs)
+            outputs = out if isinstance(out, list) else [out]
+            linear = layer.neurons[0].activation == "linear"
+            z_nodes[l].append(outputs if linear else [o.parents[0] for o in outputs])
+            a_nodes[l].append(outputs)
+            inputs = outputs
+        example_losses.append(rule.build(inputs, t))
+    J = example_losses[0] if m == 1 else engine.sum(example_losses) / m  # J = (1/m)·Σᵢ Jᵢ
+    grads = gradients(J)
+    layers: list[LayerNumbers] = []
+    for l in reversed(range(len(model.layers))):  # the equations, from the output layer back
+        neurons = model.layers[l].neurons
+        act = neurons[0].activation
+        W = [[w.data for w in n.w] for n in neurons]
+        z = [[v.data for v in ex] for ex in z_nodes[l]]
+        a = [[v.data for v in ex] for ex in a_nodes[l]]
+        slope = _elementwise(_SLOPES[act][1], z, a)
+        if not layers:  # the output layer: the loss's derivative
+            back = [rule.gradient(ar, t) for ar, t in zip(a, T)]
+            if act == "sigmoid" and rule.collapse == ("sigmoid", "a − t"):
+                delta = _elementwise(lambda ak, tk: ak - tk, a, T)  # σ′ cancels: exactly a − t
+            else:
+                delta = _elementwise(lambda g, s: g * s, back, slope)
+        else:
+            back = _matmul(layers[0].delta, layers[0].W)  # row i: (Wˡ⁺¹ᵀ·δˡ⁺¹ᵢ)ᵀ
+            delta = _elementwise(lambda g, s: g * s, back, slope)
+        a_in = rows if l == 0 else [[v.data for v in ex] for ex in a_nodes[l - 1]]
+        layers.insert(0, LayerNumbers(
+            l + 1, act, W, [n.b.data for n in neurons], a_in, z, a, slope, back, delta,
+            [[v / m for v in row] for row in _matmul(_transpose(delta), a_in)],
+            [math.fsum(col) / m for col in zip(*delta)],
+            [[m * grads.get(v, 0.0) for v in ex] for ex in z_nodes[l]],
+            [[grads.get(w, 0.0) for w in n.w] for n in neurons],
+            [grads.get(n.b, 0.0) for n in neurons], z_nodes[l]))
+    params = model.parameters()
+    return NetworkEquations(model, name, rows, T, J, example_losses, layers, jacobian(J, example_losses)[0],
+                            jacobian(example_losses, params), [grads.get(p, 0.0) for p in params])
+
+
+def _loss_name(loss: object) -> str:
+    for name in LOSSES:
+        if loss == name or loss is getattr(losses, name):
+            return name
+    raise ValueError(f"explain_network: loss must be one of {', '.join(LOSSES)} (a name, or the function "
+                     f"of tinygrad_edu.losses), got {loss!r:.80}")
+
+
+def _real(x: object, what: str) -> float:
+    if isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x):
+        return float(x)
+    raise TypeError(f"explain_network: {what} must be a finite number, got {type(x).__name__}: {x!r:.80}")
+
+
+def _inputs(X: object, nin: int) -> tuple[Matrix, bool]:
+    """X as a list of example rows, and whether it was a batch."""
+    if not isinstance(X, (list, tuple)) or not X:
+        raise TypeError(f"explain_network: X must be a list of {nin} numbers (one example) or a non-empty "
+                        f"list of such lists (a batch), got {type(X).__name__}: {X!r:.80}")
+    batch = isinstance(X[0], (list, tuple))
+    rows = list(X) if batch else [X]
+    for i, row in enumerate(rows):
+        if not isinstance(row, (list, tuple)) or len(row) != nin:
+            raise ValueError(f"explain_network: example {i} of X must be a list of {nin} numbers (the "
+                             f"model's inputs), got {row!r:.80}")
+    return [[_real(x, f"X[{i}][{j}]" if batch else f"X[{j}]") for j, x in enumerate(row)]
+            for i, row in enumerate(rows)], batch
+
+
+def _targets(targets: object, batch: bool, m: int, nout: int, loss: str) -> Matrix:
+    """The targets as rows of numbers, one per example (a class index as a one-hot row)."""
+    if batch:
+        if not isinstance(targets, (list, tuple)) or len(targets) != m:
+            raise ValueError(f"explain_network: a batch of {m} examples needs a list of {m} targets, "
+                             f"got {targets!r:.80}")
+        given = list(targets)
+    else:
+        given = [targets]
+    rows = []
+    for i, t in enumerate(given):
+        if loss == "cross_entropy":
+            if not (isinstance(t, int) and not isinstance(t, bool) and 0 <= t < nout):
+                raise ValueError(f"explain_network: cross_entropy's target is a class index from 0 to "
+                                 f"{nout - 1}, got {t!r:.80}")
+            rows.append([1.0 if k == t else 0.0 for k in range(nout)])
+            continue
+        if nout == 1 and not isinstance(t, (list, tuple)):
+            t = [t]
+        if not isinstance(t, (list, tuple)) or len(t) != nout:
+            raise ValueError(f"explain_network: each target must be a list of {nout} numbers (one per "
+                             f"output), got {t!r:.80}")
+        rows.append([_real(x, f"target {i}") for x in t])
+    return rows
+
+
+# -- writing: math markup for three styles ------------------------------------------------------
+# Equations are written once in a small markup: x^2 (a superscript number), x_k (a subscript),
+# Wᵀ, δ, Θ, ⊙, ·, −, α, ∂, Σ; text shows them as Unicode, Markdown and LaTeX as TeX.
+_SUPERSCRIPTS = str.maketrans("0123456789lL", "⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ")
+_SUBSCRIPTS = dict(zip("0123456789ikm", "₀₁₂₃₄₅₆₇₈₉ᵢₖₘ"))
+_TEX = {"δ": r"\delta ", "Θ": r"\Theta ", "⊙": r" \odot ", "·": r" \cdot ", "−": " - ", "α": r"\alpha ",
+        "σ": r"\sigma ", "′": "'", "←": r" \leftarrow ", "Σ": r"\sum ", "∂": r"\partial ", "…": r" \ldots ",
+        "≠": r" \neq ", "×": r" \times ", "{": r"\{", "}": r"\}"}
+_TEX_WORDS = {"log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "max": r"\max",
+              "softmax": r"\operatorname{softmax}", "sigmoid": r"\operatorname{sigmoid}",
+              "relu": r"\operatorname{relu}"}
+_MARKUP = re.compile(r"\^(\d+|[lL])(ᵀ?)|_(\w)|ᵀ|[A-Za-z]{3,}|.", re.S)
+
+
+def _text_math(markup: str) -> str:
+    def one(match: re.Match) -> str:
+        if match.group(1):
+            return match.group(1).translate(_SUPERSCRIPTS) + match.group(2)
+        if match.group(3):
+            return _SUBSCRIPTS.get(match.group(3), "_" + match.group(3))
+        return match.group(0)
+    return _MARKUP.sub(one, markup)
+
+
+def _tex_math(markup: str) -> str:
+    def one(match: re.Match) -> str:
+        if match.group(1):
+            return "^{" + match.group(1) + (r"\top" if match.group(2) else "") + "}"
+        if match.group(3):
+            return "_{" + match.group(3) + "}"
+        token = match.group(0)
+        if token == "ᵀ":
+            return r"^{\top}"
+        return _TEX_WORDS.get(token, _TEX.get(token, token))
+    return re.sub(r" (?=[\^_])", "", re.sub(r" +", " ", _MARKUP.sub(one, markup))).strip()
+
+
+def _tex_text(text: str) -> str:
+    """Prose for LaTeX or Markdown: its specials escaped."""
+    return re.sub(r"([#%&_{}$])", r"\\\1", text)
+
+
+def _prose(text: str, style: str) -> str:
+    """Prose with math between $...$ (in markup): plain in text, $TeX$ in Markdown and LaTeX."""
+    parts = text.split("$")
+    if style == "text":
+        return "".join(_text_math(p) if k % 2 else p for k, p in enumerate(parts))
+    return "".join(f"${_tex_math(p)}$" if k % 2 else _tex_text(p) for k, p in enumerate(parts))
+
+
+# -- numbers at a precision ---------------------------------------------------------------------
+def _number(x: float, digits: int) -> str:
+    """x with ``digits`` significant digits (a whole number whole); scientific notation outside
+    1e-4 ≤ |x| < 1e6."""
+    if x == 0.0 or not math.isfinite(x) or (x.is_integer() and abs(x) < 1e6):
+        return f"{x + 0.0:.0f}" if math.isfinite(x) else f"{x:g}"  # a whole number is exact: 1, 0
+    exponent = math.floor(math.log10(abs(x)))
+    if -4 <= exponent < 6:
+        return f"{x:.{max(digits - 1 - exponent, 0)}f}"
+    return f"{x:.{digits - 1}e}"
+
+
+def _ulp(text: str) -> float:
+    """One unit in the last place of a printed number."""
+    mantissa, _, exponent = text.partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 10.0 ** (int(exponent or 0) - decimals)
+
+
+def _rounded(x: object, digits: int) -> object:
+    if isinstance(x, list):
+        return [_rounded(v, digits) for v in x]
+    return float(_number(x, digits)) if isinstance(x, float) else x
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """A printed line's arithmetic: ``result`` = ``compute(*operands)``, all as printed.
+
+    It holds at a precision when compute, redone on the operands as printed, gives the result as
+    printed to within their rounding: one unit in the result's last place, plus what half a unit in
+    the last place of each printed operand moves it (to first order: one operand entry at a time).
+    """
+
+    compute: Callable[..., object]
+    operands: tuple
+    result: object
+
+    def holds(self, digits: int) -> bool:
+        shown = [_rounded(x, digits) for x in self.operands]
+        again = _flatten(self.compute(*shown))
+        slack = [0.0] * len(again)
+        for k, x in enumerate(self.operands):
+            for nudged in _nudges(x, digits):
+                moved = _flatten(self.compute(*shown[:k], nudged, *shown[k + 1:]))
+                slack = [s + abs(b - a) for s, a, b in zip(slack, again, moved)]
+        for got, want, extra in zip(again, _flatten(self.result), slack):
+            printed = _number(want, digits)
+            unit = _ulp(printed) if want != 0.0 else 0.0
+            if not abs(got - float(printed)) <= (unit + extra) * (1 + 1e-9) + 1e-300:
+                return False
+        return True
+
+
+def _nudges(x: object, digits: int) -> list[object]:
+    """x (a number or a matrix) as printed, with one entry moved by half a unit in its last place:
+    each entry that printing rounded (a number printed whole, such as a target or a 0, is exact)."""
+    if isinstance(x, float):
+        return [float(_number(x, digits)) + _ulp(_number(x, digits)) / 2] if _is_rounded(x, digits) else []
+    if not isinstance(x, list):
+        return []
+    out: list[object] = []
+    for i, row in enumerate(x):
+        for j, v in enumerate(row):
+            if _is_rounded(v, digits):
+                moved = [[float(_number(u, digits)) for u in r] for r in x]
+                moved[i][j] += _ulp(_number(v, digits)) / 2
+                out.append(moved)
+    return out
+
+
+def _is_rounded(x: float, digits: int) -> bool:
+    return float(_number(x, digits)) != x
+
+
+def _flatten(x: object) -> list[float]:
+    if isinstance(x, list):
+        return [v for item in x for v in _flatten(item)]
+    return [x] if isinstance(x, float) else []
+
+
+def _digits(relations: list[_Relation]) -> int:
+    """The fewest significant digits (MIN_DIGITS at least) at which every relation holds."""
+    for digits in range(MIN_DIGITS, 17):
+        if all(r.holds(digits) for r in relations):
+            return digits
+    return 17  # a float's every digit: the printed numbers are the floats themselves
+
+
+# -- a page of equations, written in any style --------------------------------------------------
+@dataclass(frozen=True)
+class Check:
+    """One equation compared with the engine's gradients: ``ok`` when every number agrees to
+    TOLERANCE·max(1, |engine|)."""
+
+    claim: str  # the equation, in markup: "δ^2 = ∂J/∂z^2"
+    ok: bool
+    count: int
+    error: float  # the largest |engine − formula|
+
+    def line(self, style: str) -> str:
+        mark = "✓" if self.ok else "✗ FAILED:"
+        if style != "text":
+            mark = r"$\checkmark$" if self.ok else r"$\times$ FAILED:"
+        agree = "agrees with" if self.ok else "does not agree with"
+        return (f"{mark} {_prose(f'${self.claim}$', style)} {agree} the engine's gradients "
+                f"({self.count} number{'s' if self.count != 1 else ''}, largest difference {self.error:.1g})")
+
+
+Part = str | Matrix | float  # markup, a matrix or a number to print
+
+
+class _Page:
+    """Headings, equations and checks in order; the numbers' precision is chosen when written."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, object]] = []
+        self.relations: list[_Relation] = []
+        self.checks: list[Check] = []
+
+    def heading(self, text: str) -> None:
+        self.blocks.append(("heading", text))
+
+    def note(self, text: str) -> None:
+        self.blocks.append(("note", text))
+
+    def equation(self, *segments: Sequence[Part]) -> None:
+        """lhs = segment = segment ...; the last segment's matrix shape is printed after it."""
+        self.blocks.append(("equation", segments))
+
+    def relation(self, compute: Callable[..., object], operands: Sequence[object], result: object) -> None:
+        """The arithmetic a printed line shows, to hold at the printed precision (a large matrix,
+        shown in part, holds nothing a reader could redo)."""
+        if all(_small(x) for x in (*operands, result)):
+            self.relations.append(_Relation(compute, tuple(operands), result))
+
+    def check(self, claim: str, engine_numbers: Matrix | list[float], formula: Matrix | list[float]) -> None:
+        got, want = _flatten(engine_numbers), _flatten(formula)
+        errors = [abs(g - w) for g, w in zip(got, want)]
+        worst = math.nan if any(map(math.isnan, errors)) else max(errors, default=0.0)
+        ok = len(got) == len(want) and all(err <= TOLERANCE * max(1.0, abs(g)) for err, g in zip(errors, got))
+        check = Check(claim, ok, len(want), worst)
+        self.checks.append(check)
+        self.blocks.append(("check", check))
+
+    def write(self, style: str) -> str:
+        digits = _digits(self.relations)
+        out: list[str] = []
+        for kind, block in self.blocks:
+            if kind == "heading":
+                out += ["", _prose(str(block), style)] if out else [_prose(str(block), style)]
+                if style == "markdown":
+                    out[-1] = f"**{out[-1]}**"
+            elif kind == "note":
+                out.append(("  " if style == "text" else "") + _prose(str(block), style))
+            elif kind == "check":
+                out.append(("  " if style == "text" else "") + block.line(style))  # type: ignore[attr-defined]
+            else:
+                out += _equation(block, style, digits)  # type: ignore[arg-type]
+            if style != "text" and kind != "equation":
+                out[-1] += "\n" if style == "markdown" else r"\par"
+        failed = sum(not c.ok for c in self.checks)
+        total = f"{len(self.checks)} check{'s' if len(self.checks) != 1 else ''}"
+        summary = (f"{failed} of {total} FAILED." if failed else
+                   f"All {total} passed: every equation agrees with the engine's scalar gradients.")
+        out += ["", summary]
+        return "\n".join(out).strip("\n") + "\n"
+
+
+def _small(x: object) -> bool:
+    return not isinstance(x, list) or not x or not isinstance(x[0], list) or (
+        len(x) <= MAX_SHOWN and len(x[0]) <= MAX_SHOWN)
+
+
+def _shape(M: Matrix) -> str:
+    return f"({len(M)}×{len(M[0])})"
+
+
+def _shown(M: Matrix) -> tuple[list[int | None], list[int | None]]:
+    """The rows and columns printed: all of a small matrix; a big one's first three and last (None: …)."""
+    def pick(n: int) -> list[int | None]:
+        return list(range(n)) if n <= MAX_SHOWN else [0, 1, 2, None, n - 1]
+    return pick(len(M)), pick(len(M[0]))
+
+
+def _cells(M: Matrix, digits: int, dots: tuple[str, str]) -> list[list[str]]:
+    rows, cols = _shown(M)
+    return [[(_number(M[i][j], digits) if i is not None and j is not None else dots[i is None])
+             for j in cols] for i in rows]
+
+
+def _equation(segments: Sequence[Sequence[Part]], style: str, digits: int) -> list[str]:
+    last_matrix = next((p for p in reversed(segments[-1]) if isinstance(p, list)), None)
+    shape = _shape(last_matrix) if last_matrix else ""
+    if style != "text":
+        def tex(part: Part) -> str:
+            if isinstance(part, str):
+                return _tex_math(part)
+            if isinstance(part, float):
+                return _tex_number(_number(part, digits))
+            rows = _cells(part, digits, (r"\cdots", r"\vdots"))
+            body = r" \\ ".join(" & ".join(_tex_number(c) for c in row) for row in rows)
+            return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+        math_text = " = ".join(" ".join(tex(p) for p in seg) for seg in segments)
+        math_text += rf" \quad {_tex_math(shape)}" if shape else ""
+        return [f"$$ {math_text} $$", ""] if style == "markdown" else [rf"\[ {math_text} \]"]
+    blocks = [[_text_block(p, digits) for p in seg] for seg in segments]
+    lines: list[str] = []
+    row: list[list[str]] = []
+    indent = 0
+    for k, seg in enumerate(blocks):
+        joined = row + ([[" = "]] if row else []) + seg
+        if row and _width(joined) + 2 > 100:
+            lines += _side_by_side(row, 2 if not lines else indent)
+            row = [["= "]] + seg
+        else:
+            row = joined
+        if k == 0:
+            indent = 2 + _width(seg) + 1  # continuation lines start under the first "="
+    if shape:
+        row = row + [["   " + _text_math(shape)]]
+    lines += _side_by_side(row, 2 if not lines else indent)
+    return lines
+
+
+def _tex_number(cell: str) -> str:
+    mantissa, e, exponent = cell.partition("e")
+    if cell in (r"\cdots", r"\vdots"):
+        return cell
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if e else cell
+
+
+def _text_block(part: Part, digits: int) -> list[str]:
+    if isinstance(part, str):
+        return [f" {part} " if part in ("−", "⊙") else _text_math(part)]
+    if isinstance(part, float):
+        return [_number(part, digits)]
+    cells = _cells(part, digits, ("…", "⋮"))
+    width = max(len(c) for row in cells for c in row)
+    return ["[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
+
+
+def _width(blocks: list[list[str]]) -> int:
+    return sum(max(map(len, b)) for b in blocks)
+
+
+def _side_by_side(blocks: list[list[str]], indent: int) -> list[str]:
+    """Blocks of lines next to each other, their middle lines level (where the text parts go)."""
+    height = max(map(len, blocks))
+    middle = height // 2
+    lines = [" " * indent] * height
+    for block in blocks:
+        width = max(map(len, block))
+        top = middle - len(block) // 2
+        for r in range(height):
+            k = r - top
+            lines[r] += (block[k] if 0 <= k < len(block) else "").ljust(width)
+    return [line.rstrip() for line in lines]
+
+
+# -- the equations of a network, in a layout ----------------------------------------------------
+_LOSS_NAMES = {"mse": "mean squared error", "log_loss": "log loss",
+               "bce_with_logits": "log loss on the logit", "cross_entropy": "cross-entropy",
+               "hinge": "hinge loss"}
+
+
+def explain_network(model: MLP, X: Sequence, targets: object, loss: str | Callable, layout: str = "ng",
+                    style: str = "text", lr: float | None = None) -> str:
+    """The layer equations of ``model`` on ``X`` (one example, or a batch: a list of examples) and
+    ``targets`` with ``loss``, each with the network's numbers and checked against the engine:
+
+        δᴸ = ∂J/∂aᴸ ⊙ f′(zᴸ)     δˡ = (Wˡ⁺¹ᵀ·δˡ⁺¹) ⊙ f′(zˡ)     ∂J/∂Wˡ = δˡ·aˡ⁻¹ᵀ     ∂J/∂bˡ = δˡ
+
+    and, with a learning rate ``lr``, the update Wˡ ← Wˡ − α·∂J/∂Wˡ (written down only: no
+    parameter changes). ``layout``: "ng" (Andrew Ng's Θˡ = [bˡ | Wˡ], a row per neuron, the bias
+    in column 0; vectors are columns) or "cs231n" (z = a·W + b, a column of W per neuron; vectors
+    are rows). A batch's matrices have a column (ng) or a row (cs231n) per example, and its
+    gradients are the mean over the examples. ``style``: "text", "markdown" or "latex". Matrices
+    bigger than 8×8 are shown by their shape and corners. Each check line says ✓ or ✗ FAILED;
+    the last line counts them. Pure: no ``.grad`` or ``.data`` changes.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"explain_network: layout must be 'ng' or 'cs231n', got {layout!r:.80}")
+    if style not in ("text", "markdown", "latex"):
+        raise ValueError(f"explain_network: style must be 'text', 'markdown' or 'latex', got {style!r:.80}")
+    if lr is not None:
+        lr = _real(lr, "the learning rate lr")
+        if lr <= 0:
+            raise ValueError(f"explain_network: the learning rate lr must be positive, got {lr!r}")
+    eq = network_equations(model, X, targets, loss)
+    page = _Page()
+    (_write_ng if layout == "ng" else _write_cs231n)(eq, page, lr)
+    return page.write(style)
+
+
+def _write_ng(eq: NetworkEquations, page: _Page, lr: float | None) -> None:
+    """Andrew Ng's layout: aˡ = f(Θˡ·[1; aˡ⁻¹]), a column per example."""
+    m, L = eq.m, len(eq.layers)
+    mean = "(1/m)·" if m > 1 else ""
+    Theta = [[[b, *w] for b, w in zip(layer.b, layer.W)] for layer in eq.layers]
+    ones = [[1.0] * m]
+    _heading(eq, page, "Andrew Ng's layout: $Θ^l = [b^l | W^l]$ has a row per neuron and the bias in "
+             "column 0; " + ("vectors are columns" if m == 1 else "a column per example"), lr)
+    for layer, P in zip(eq.layers, Theta):
+        page.equation([f"Θ^{layer.number}"], [P])
+    x, t = _transpose(eq.X), _transpose(eq.T)
+    page.equation(["a^0 = x"], [x])
+    page.equation(["t"], [t])
+    page.heading("Forward pass:")
+    for layer, P in zip(eq.layers, Theta):
+        l = layer.number
+        a_in, z, a = _transpose(layer.a_in), _transpose(layer.z), _transpose(layer.a)
+        page.equation([f"z^{l} = Θ^{l}·[1; a^{l - 1}]"], [z])
+        page.relation(lambda P, a_in: _matmul(P, ones + a_in), (P, a_in), z)
+        page.equation([f"a^{l} = {layer.activation}(z^{l})"], [a])
+        page.relation(lambda z, f=_ACTIVATIONS[layer.activation]: _elementwise(f, z), (z,), a)
+    _loss_line(eq, page, lambda M: _transpose(M))
+    page.heading("Backward pass, from the output layer back:")
+    for k in reversed(range(L)):
+        layer, l = eq.layers[k], eq.layers[k].number
+        delta = _transpose(layer.delta)
+        if k == L - 1:
+            _output_error(eq, page, _transpose)
+        else:
+            above = eq.layers[k + 1]
+            back = _transpose(layer.back)
+            page.equation([f"W^{l + 1}ᵀ·δ^{l + 1}"], [back])
+            page.note(f"($W^{l + 1}$ is $Θ^{l + 1}$ without its bias column)")
+            page.relation(lambda P, d: _matmul(_transpose([row[1:] for row in P]), d),
+                          (Theta[k + 1], _transpose(above.delta)), back)
+            _slope(page, layer, _transpose)
+            slope = _transpose(layer.slope)
+            page.equation([f"δ^{l} = (W^{l + 1}ᵀ·δ^{l + 1}) ⊙ f′(z^{l})"], [back, "⊙", slope], [delta])
+            page.relation(lambda g, s: _elementwise(lambda x, y: x * y, g, s), (back, slope), delta)
+            page.check(f"δ^{l} = {f'{m}·' if m > 1 else ''}∂J/∂z^{l}", layer.engine_delta, layer.delta)
+        grad = [[b, *w] for b, w in zip(layer.db, layer.dW)]
+        page.equation([f"∂J/∂Θ^{l} = {mean}δ^{l}·[1; a^{l - 1}]ᵀ"], [grad])
+        page.relation(lambda d, a_in: [[v / m for v in row] for row in _matmul(d, _transpose(ones + a_in))],
+                      (delta, _transpose(layer.a_in)), grad)
+        page.check(f"∂J/∂Θ^{l}", [[b, *w] for b, w in zip(layer.engine_db, layer.engine_dW)], grad)
+        page.note(f"($∂J/∂b^{l}$ = {'' if m == 1 else 'the mean of the columns of '}$δ^{l}$: column 0)")
+        if lr is not None:
+            new = [[p - lr * g for p, g in zip(prow, grow)] for prow, grow in zip(Theta[k], grad)]
+            page.equation([f"Θ^{l} ← Θ^{l} − α·∂J/∂Θ^{l}"], [new])
+            page.relation(lambda P, G: [[p - lr * g for p, g in zip(pr, gr)] for pr, gr in zip(P, G)],
+                          (Theta[k], grad), new)
+    _batch_mean(eq, page)
+
+
+def _write_cs231n(eq: NetworkEquations, page: _Page, lr: float | None) -> None:
+    """CS231n's layout: aˡ = f(aˡ⁻¹·Wˡ + bˡ), a row per example."""
+    m, L = eq.m, len(eq.layers)
+    mean = "(1/m)·" if m > 1 else ""
+    Ws = [_transpose(layer.W) for layer in eq.layers]
+    _heading(eq, page, "CS231n's layout: $z = a·W + b$, $W^l$ has a column per neuron; "
+             + ("vectors are rows" if m == 1 else "a row per example"), lr)
+    for layer, W in zip(eq.layers, Ws):
+        page.equation([f"W^{layer.number}"], [W])
+        page.equation([f"b^{layer.number}"], [[layer.b]])
+    page.equation(["a^0 = x"], [eq.X])
+    page.equation(["t"], [eq.T])
+    page.heading("Forward pass:")
+    for layer, W in zip(eq.layers, Ws):
+        l = layer.number
+        page.equation([f"z^{l} = a^{l - 1}·W^{l} + b^{l}"], [layer.z])
+        page.relation(lambda a_in, W, b: [[v + bk for v, bk in zip(row, b[0])] for row in _matmul(a_in, W)],
+                      (layer.a_in, W, [layer.b]), layer.z)
+        page.equation([f"a^{l} = {layer.activation}(z^{l})"], [layer.a])
+        page.relation(lambda z, f=_ACTIVATIONS[layer.activation]: _elementwise(f, z), (layer.z,), layer.a)
+    _loss_line(eq, page, lambda M: M)
+    page.heading("Backward pass, from the output layer back:")
+    for k in reversed(range(L)):
+        layer, l = eq.layers[k], eq.layers[k].number
+        if k == L - 1:
+            _output_error(eq, page, lambda M: M)
+        else:
+            page.equation([f"δ^{l + 1}·W^{l + 1}ᵀ"], [layer.back])
+            page.relation(lambda d, W: _matmul(d, _transpose(W)), (eq.layers[k + 1].delta, Ws[k + 1]),
+                          layer.back)
+            _slope(page, layer, lambda M: M)
+            page.equation([f"δ^{l} = (δ^{l + 1}·W^{l + 1}ᵀ) ⊙ f′(z^{l})"], [layer.back, "⊙", layer.slope],
+                          [layer.delta])
+            page.relation(lambda g, s: _elementwise(lambda x, y: x * y, g, s), (layer.back, layer.slope),
+                          layer.delta)
+            page.check(f"δ^{l} = {f'{m}·' if m > 1 else ''}∂J/∂z^{l}", layer.engine_delta, layer.delta)
+        dW = _transpose(layer.dW)
+        page.equation([f"∂J/∂W^{l} = {mean}a^{l - 1}ᵀ·δ^{l}"], [dW])
+        page.relation(lambda a_in, d: [[v / m for v in row] for row in _matmul(_transpose(a_in), d)],
+                      (layer.a_in, layer.delta), dW)
+        page.check(f"∂J/∂W^{l}", _transpose(layer.engine_dW), dW)
+        page.equation([f"∂J/∂b^{l} = {mean}Σ_i δ^{l}_i" if m > 1 else f"∂J/∂b^{l} = δ^{l}"], [[layer.db]])
+        page.relation(lambda d: [[math.fsum(col) / m for col in zip(*d)]], (layer.delta,), [layer.db])
+        page.check(f"∂J/∂b^{l}", layer.engine_db, layer.db)
+        if lr is not None:
+            for name, P, G in ((f"W^{l}", Ws[k], dW), (f"b^{l}", [layer.b], [layer.db])):
+                new = [[p - lr * g for p, g in zip(pr, gr)] for pr, gr in zip(P, G)]
+                page.equation([f"{name} ← {name} − α·∂J/∂{name}"], [new])
+                page.relation(lambda P, G: [[p - lr * g for p, g in zip(pr, gr)] for pr, gr in zip(P, G)],
+                              (P, G), new)
+    _batch_mean(eq, page)
+
+
+def _heading(eq: NetworkEquations, page: _Page, layout: str, lr: float | None) -> None:
+    examples = "one example" if eq.m == 1 else f"a batch of m = {eq.m} examples"
+    page.heading(f"The layer equations of {eq.model!r} on {examples}, {_LOSS_NAMES[eq.loss]}.")
+    page.note(f"{layout}.")
+    rate = "." if lr is None else f"; the updates use the learning rate $α$ = {lr:g}."
+    page.note("$δ^l = ∂J_i/∂z^l$ is one example's error" + rate)
+
+
+def _loss_line(eq: NetworkEquations, page: _Page, orient: Callable[[Matrix], Matrix]) -> None:
+    rule, L = LOSSES[eq.loss], len(eq.layers)
+    formula = rule.formula.replace("a_k", f"a^{L}_k").replace("softmax(a)", f"softmax(a^{L})")
+    if eq.m == 1:
+        page.equation([f"J = {formula}"], [eq.J.data])
+    else:
+        page.note(f"${eq.m}$ examples, each with its loss $J_i = {formula}$:")
+        page.equation(["J = (1/m)·Σ_i J_i"], [eq.J.data])
+    page.relation(lambda a, t: math.fsum(rule.value(ar, tr) for ar, tr in zip(orient(a), orient(t))) / eq.m,
+                  (orient(eq.layers[-1].a), orient(eq.T)), eq.J.data)
+
+
+def _output_error(eq: NetworkEquations, page: _Page, orient: Callable[[Matrix], Matrix]) -> None:
+    layer, rule = eq.layers[-1], LOSSES[eq.loss]
+    l, act = layer.number, layer.activation
+    a, t, delta = orient(layer.a), orient(eq.T), orient(layer.delta)
+    if rule.collapse is not None and rule.collapse[0] == act:
+        formula = rule.collapse[1].replace("z", f"z^{l}").replace("a", f"a^{l}", 1)
+        why = {"sigmoid": "$f′(z) = a ⊙ (1 − a)$ cancels the log loss's $1/(a ⊙ (1 − a))$",
+               "linear": "a linear output, $f′(z) = 1$"}[act]
+        if act == "sigmoid":
+            page.equation([f"δ^{l} = {formula}"], [a, "−", t], [delta])
+            page.relation(lambda a, t: _elementwise(lambda x, y: x - y, a, t), (a, t), delta)
+        else:
+            p = orient([rule.gradient(zr, [0.0] * len(zr)) for zr in layer.z])  # σ(z) or softmax(z)
+            page.equation([f"δ^{l} = {formula}"], [p, "−", t], [delta])
+            page.relation(lambda z: orient([rule.gradient(zr, [0.0] * len(zr)) for zr in orient(z)]),
+                          (orient(layer.z),), p)
+            page.relation(lambda p, t: _elementwise(lambda x, y: x - y, p, t), (p, t), delta)
+        page.note(f"(the general $δ^{l} = ∂J_i/∂a^{l} ⊙ f′(z^{l})$ collapses: {why})")
+    else:
+        back = orient(layer.back)
+        page.equation([f"∂J_i/∂a^{l} = {rule.derivative.replace('a', f'a^{l}')}"], [back])
+        page.relation(lambda a, t: orient([rule.gradient(ar, tr) for ar, tr in zip(orient(a), orient(t))]),
+                      (a, t), back)
+        if act == "linear":
+            page.equation([f"δ^{l} = ∂J_i/∂a^{l}"], [delta])
+            page.note("(a linear output: $f′(z) = 1$)")
+        else:
+            _slope(page, layer, orient)
+            slope = orient(layer.slope)
+            page.equation([f"δ^{l} = ∂J_i/∂a^{l} ⊙ f′(z^{l})"], [back, "⊙", slope], [delta])
+            page.relation(lambda g, s: _elementwise(lambda x, y: x * y, g, s), (back, slope), delta)
+    page.check(f"δ^{l} = {f'{eq.m}·' if eq.m > 1 else ''}∂J/∂z^{l}", layer.engine_delta, layer.delta)
+
+
+def _slope(page: _Page, layer: LayerNumbers, orient: Callable[[Matrix], Matrix]) -> None:
+    l, act = layer.number, layer.activation
+    formula = _SLOPES[act][0].replace("a", f"a^{l}").replace("z", f"z^{l}")
+    slope = orient(layer.slope)
+    page.equation([f"f′(z^{l}) = {formula}"], [slope])
+    rule = _SLOPES[act][1]
+    page.relation(lambda z, a: _elementwise(rule, z, a), (orient(layer.z), orient(layer.a)), slope)
+
+
+def _batch_mean(eq: NetworkEquations, page: _Page) -> None:
+    if eq.m == 1:
+        return
+    m, P = eq.m, len(eq.engine_grads)
+    page.heading("The mean over the batch as a Jacobian product:")
+    page.equation(["∂J/∂(J_1 … J_m)"], [[eq.mean_row]])
+    page.note(f"(J = (1/m)·Σ_i J_i: each example weighs 1/{m}; by trace.jacobian)")
+    page.note(f"$∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ$ for all {P} parameters θ, with the {m}×{P} "
+              "Jacobian of the examples' losses (one reverse pass per example)")
+    page.check("∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ", eq.engine_grads, eq.batch_mean)
