@@ -199,8 +199,7 @@ def network_equations(model: MLP, X: Sequence, targets: object, loss: str | Call
     for x, t in zip(rows, T):  # the engine: each example's forward pass and Jᵢ
         inputs: list = x
         for l, layer in enumerate(model.layers):
-            out = layer(inputs)
-            outputs = out if isinstance(out, list) else [out]
+            outputs = layer.outputs(inputs)
             linear = layer.neurons[0].activation == "linear"
             z_nodes[l].append(outputs if linear else [o.parents[0] for o in outputs])
             a_nodes[l].append(outputs)
