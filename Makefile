@@ -25,8 +25,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP)  # style (ruff) and types (mypy: the package ships py.typed)
 	$(BIN)/ruff check .
+	$(BIN)/mypy tinygrad_edu
 
 # Benchmarks in their own environment: this package, micrograd and PyTorch (the CPU build on
 # this machine's disk: only torch==2.13.0). An engine that fails to install is reported as skipped.

@@ -41,6 +41,7 @@ def test_moons_noise_moves_points_by_about_noise():
 @pytest.mark.parametrize("kwargs, error", [
     ({"n": 1}, ValueError), ({"n": "100"}, TypeError), ({"n": 10.0}, TypeError), ({"n": True}, TypeError),
     ({"noise": -0.1}, ValueError), ({"noise": math.inf}, ValueError), ({"noise": "a"}, TypeError),
+    ({"noise": 10**400}, ValueError),  # no float holds it: refused, not an OverflowError
 ])
 def test_moons_bad_arguments(kwargs, error):
     with pytest.raises(error, match="make_moons"):
@@ -78,6 +79,7 @@ def test_digits_are_seeded_and_shuffled():
 @pytest.mark.parametrize("kwargs, error", [
     ({"n_per_class": 0}, ValueError), ({"n_per_class": 2.5}, TypeError),
     ({"noise": 0.6}, ValueError), ({"noise": -1}, ValueError), ({"noise": None}, TypeError),
+    ({"noise": 10**400}, ValueError),
 ])
 def test_digits_bad_arguments(kwargs, error):
     with pytest.raises(error, match="make_digits"):

@@ -131,5 +131,9 @@ def _check_count(caller: str, name: str, value: object, minimum: int) -> None:
 def _check_noise(caller: str, noise: object) -> None:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
         raise TypeError(f"{caller}: noise must be a number, got {type(noise).__name__}: {noise!r}")
-    if not 0.0 <= noise < math.inf:
+    try:
+        number = float(noise)
+    except OverflowError:  # an int no float holds, such as 10**400
+        number = math.inf
+    if not 0.0 <= number < math.inf:
         raise ValueError(f"{caller}: noise must be a non-negative finite number, got {noise!r}")

@@ -49,9 +49,13 @@ def _check(name: str, value: object, what: str, low: float = 0.0, high: float = 
     """value as a float in [low, high), else PyTorch's "Invalid ..." ValueError (TypeError: not a number)."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{name}: {what} must be a real number, got {type(value).__name__}: {value!r}")
-    if not low <= value < high:
+    try:
+        number = float(value)
+    except OverflowError:  # an int no float holds, such as 10**400
+        number = math.inf
+    if not low <= number < high:
         raise ValueError(f"{name}: Invalid {what}: {value!r}")
-    return float(value)
+    return number
 
 
 class SGD(Optimizer):

@@ -48,7 +48,7 @@ def step(title: str) -> Callable:
     about (a notebook's Markdown cell shows it above the step)."""
 
     def mark(method: Callable) -> Callable:
-        method.step_title = title
+        setattr(method, "step_title", title)  # noqa: B010 (a function's attribute, which mypy cannot type)
         return method
 
     return mark
@@ -168,9 +168,9 @@ class Tour:
             for graph in current.graphs[:-1]:
                 display(graph)
             return current.graphs[-1]
-        if self.svg_dir is None and self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix=f"tinygrad_edu-{self.name}-"))
         folder = self.svg_dir or self._scratch
+        if folder is None:
+            folder = self._scratch = Path(tempfile.mkdtemp(prefix=f"tinygrad_edu-{self.name}-"))
         if (reason := _cannot_draw()) is not None:
             self._write(f"(no picture: {reason})\n")
             return None
@@ -209,9 +209,9 @@ class Tour:
             if self._current is not None:  # the terminal showed them; a step shown again shows them too
                 self._current.output += f"{prompt}{text}\n"
             return text
-        text = next(self._answers, None)
-        self._write(prompt + ("" if text is None else text) + "\n")
-        return text
+        answer = next(self._answers, None)
+        self._write(prompt + ("" if answer is None else answer) + "\n")
+        return answer
 
     def play(self, pause: bool = False) -> bool:
         """Run the steps that are left (with ``pause``, wait for Enter between them); True if all pass."""
@@ -282,14 +282,14 @@ class Tour:
         ok = error <= tol  # False for NaN
         if not ok or tol != TOLERANCE:
             detail += f" {'≤' if ok else '>'} tolerance {tol:g}"
-        return self._record(Check(claim, ok, detail, error))
+        return self._record(Check(claim, ok, detail, error), "check")
 
     def verify(self, claim: str, ok: bool, detail: str = "") -> bool:
         """Record and print a claim that is true or false (a loss went down, an accuracy was reached)."""
-        return self._record(Check(claim, bool(ok), detail))
+        return self._record(Check(claim, bool(ok), detail), "verify")
 
-    def _record(self, check: Check) -> bool:
-        self._current.checks.append(check)
+    def _record(self, check: Check, method: str) -> bool:
+        self._running(method).checks.append(check)
         mark = "✓" if check.ok else "✗ FAILED:"
         detail = f"   ({check.detail})" if check.detail else ""
         self._write(f"{self._gap('check')}  {mark} {check.claim}{detail}\n")
@@ -305,7 +305,7 @@ class Tour:
     def show_graphs(self, graphs: Sequence[Any], about: str, **draw_options) -> None:
         """Add a sequence of pictures to the step (the frames of a backward pass), as show_graph
         does for one; in svg_dir they are numbered within the step (chain_rule-step3-01.svg, ...)."""
-        current = self._current
+        current = self._running("show_graph")
         current.graphs.extend(_drawn(graph, **draw_options) for graph in graphs)
         what = f"picture{'s' if len(graphs) > 1 else ''} of {about}"
         if self.svg_dir is None:
@@ -329,6 +329,7 @@ class Tour:
 
     def progress(self, k: int, total: int, text: str) -> None:
         """Report training progress: one refreshing line in a terminal, about ten plain lines otherwise."""
+        current = self._running("progress")
         line = f"  [{k:>{len(str(total))}}/{total}] {text}"
         stream = self.out or sys.stdout
         if not stream.isatty():
@@ -339,7 +340,7 @@ class Tour:
         stream.write("\r" + line + "\033[K")  # \033[K clears what a longer line left behind
         if k == total:
             stream.write("\n")
-            self._current.output += line + "\n"  # the final line is what a step shown again shows
+            current.output += line + "\n"  # the final line is what a step shown again shows
         stream.flush()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -355,6 +356,13 @@ class Tour:
         finally:
             self._current = None
         current.done = True
+
+    def _running(self, method: str) -> Step:
+        """The step that is running, which ``method`` adds to; a RuntimeError outside a step."""
+        if self._current is None:
+            raise RuntimeError(f"tour.{method}() adds to the step that is running: "
+                               "call it inside a @step method, which tour.next() runs")
+        return self._current
 
     def _gap(self, kind: str = "text") -> str:
         """A blank line between blocks; none at the top of a step, nor before a check that follows
