@@ -21,7 +21,7 @@ from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
 from .files import argument, output_file
 from .stepper import write_stepper_html
-from .trace import explain, node_names, number
+from .trace import definition, explain, node_names
 from .graphviz_backend import GraphvizNotFoundError, backend
 from .viz import FORMATS, render
 
@@ -161,7 +161,7 @@ def explain_command(root: Value, leaves: dict[str, Value], args: argparse.Namesp
     params = None if args.params is None else [leaves[name] for name in args.params]
     derivation = explain(root, style=args.style, lr=args.lr, params=params)
     if args.style == "text":
-        print(f"{node_names(root)[root]} = {args.expression} = {number(root.data)}\n")
+        print(definition(root, args.expression) + "\n")
     print(derivation, end="")
 
 
@@ -205,12 +205,10 @@ def _tries(text: str) -> int:
 def quiz(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     exercise = Exercise(root)
     questions = exercise.questions(only=args.only)
-    L = node_names(root)[root]
     at = ", ".join(f"{name} = {leaf.data:g}" for name, leaf in leaves.items())
     names = ", ".join(exercise.variables)
     tries = f"{args.tries} {'try' if args.tries == 1 else 'tries'} each"
-    named = L if L == args.expression else f"{L} = {args.expression}"  # "x = 1", not "x = x = 1"
-    intro = (f"{named} = {number(root.data)}" + (f" at {at}" if at else "") + "\n"
+    intro = (definition(root, args.expression) + (f" at {at}" if at else "") + "\n"
              f"{len(questions)} questions, in the order backward() works. Answer with a number (within "
              f"{TOLERANCE:g}) or a formula in {names}; {tries}."
              + ("" if args.answers is not None else " Ctrl-D stops."))

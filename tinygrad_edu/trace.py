@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .engine import Value, _as_float, topological_order
 
 __all__ = ["BackwardStep", "gradients", "trace_backward", "explain", "step_equation", "node_names",
-           "forward_order", "leaves", "jacobian"]
+           "definition", "forward_order", "leaves", "number", "jacobian"]
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -52,6 +52,18 @@ def node_names(root: Value) -> dict[Value, str]:
             name = f"v{count}"
         names[node] = name
     return names
+
+
+def definition(root: Value, expression: str) -> str:
+    """What root is and its value, as a derivation starts: ``L = (w*x - y)**2 = 4.000`` for the
+    expression root was made from; a root named by the expression itself is not written twice:
+    ``x = 2.000``, not ``x = x = 2.000``."""
+    name = node_names(_check_root(root, "definition"))[root]
+    if not isinstance(expression, str):
+        raise TypeError(f"definition(expression): the text root was made from, got {type(expression).__name__}: "
+                        f"{expression!r}")
+    named = name if expression.strip() == name else f"{name} = {expression.strip()}"
+    return f"{named} = {number(root.data)}"
 
 
 def forward_order(root: Value) -> list[Value]:
@@ -167,10 +179,14 @@ class _Style:
     name: Callable[[str], str]  # how a node's name is written
     d: Callable[[str, str], str]  # ∂top/∂bottom
     relations: dict[str, str]  # "=", "+=", "<-" and "->" as this style writes them
+    numeral: Callable[[str], str]  # how a number written by ``number`` (or ``:g``) is written here
     dot: str
     times: str
     minus: str
     alpha: str
+
+    def number(self, x: float) -> str:
+        return self.numeral(number(x))
 
 
 def _is_simple(name: str) -> bool:
@@ -188,9 +204,10 @@ _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash{}", "^":
 
 
 # a name's pieces: **, an identifier (w1[0,2] too), a number, a space, any other character
-_LATEX_TOKEN = re.compile(r"\*\*|[^\W\d][\w.]*(?:\[[\w,]*\])?|\d[\d.]*(?:e[-+]?\d+)?|\s+|.")
+_LATEX_TOKEN = re.compile(r"(?P<power>\*\*)|(?P<word>[^\W\d][\w.]*(?:\[[\w,]*\])?)"
+                          r"|(?P<number>\d[\d.]*(?:e[-+]?\d+)?)|(?P<space>\s+)|(?P<other>.)", re.S)
 _LATEX_CALLS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh"}  # LaTeX's own; others \operatorname
-_LATEX_SYMBOLS = {"·": r" \cdot ", "×": r" \times ", "−": " - ", "Σ": r"\sum "}
+_LATEX_SYMBOLS = {"·": r" \cdot ", "×": r" \times ", "−": " - ", "Σ": r"\sum ", "…": r"\ldots{}"}
 
 
 def _latex_char(c: str) -> str:
@@ -204,33 +221,45 @@ def _latex_char(c: str) -> str:
     return c
 
 
+def _latex_number(text: str) -> str:
+    r"""A number as LaTeX math: ``1.808e-05`` → ``1.808 \times 10^{-5}``, ``inf`` → ``\infty``."""
+    mantissa, e, exponent = text.partition("e")
+    if text.lstrip("-") in ("inf", "nan"):
+        return text.replace("inf", r"\infty").replace("nan", r"\mathrm{NaN}")
+    return mantissa + (rf" \times 10^{{{int(exponent)}}}" if e else "")
+
+
 def _latex_name(name: str) -> str:
     r"""A name as LaTeX math: ``w*x`` → ``w \cdot x``, ``(w*x - y)**2`` → ``(w \cdot x - y)^{2}``,
-    names of several letters upright (``\mathrm{v1}``), in parentheses where ``operand`` puts them."""
-    tokens = [t for t in _LATEX_TOKEN.findall(name) if not t.isspace()]
+    names of several letters upright (``\mathrm{v1}``), numbers as numbers (``1e-05`` →
+    ``1 \times 10^{-5}``), in parentheses where ``operand`` puts them. Any text is written as
+    characters LaTeX prints (``_`` → ``\_``, ``{`` → ``\{``), so a label cannot break the math."""
+    tokens = [(m.lastgroup, m.group()) for m in _LATEX_TOKEN.finditer(name) if m.lastgroup != "space"]
     out: list[str] = []
     depth = 0  # parentheses open
     exponents: list[int] = []  # the depth at which each open superscript started
-    for k, token in enumerate(tokens):
-        after = tokens[k + 1] if k + 1 < len(tokens) else ""
-        if token == "**":
+    for k, (kind, token) in enumerate(tokens):
+        after = tokens[k + 1][1] if k + 1 < len(tokens) else ""
+        if kind == "power":
             out.append("^{")
             exponents.append(depth)
             continue
-        if token[0].isalpha() or token[0] == "_":
+        if kind == "word":
             escaped = "".join(map(_latex_char, token))
             if after == "(":
                 out.append(_LATEX_CALLS.get(token, rf"\operatorname{{{escaped}}}"))
             else:
                 out.append(escaped if len(token) == 1 else rf"\mathrm{{{escaped}}}")
+        elif kind == "number":
+            out.append(_latex_number(token))
         elif token == "*":
             out.append(r" \cdot ")
-        elif token in "+-" and k and (tokens[k - 1][0].isalnum() or tokens[k - 1][-1] in "_)]"):
+        elif token in "+-" and k and (tokens[k - 1][0] in ("word", "number") or tokens[k - 1][1] in ")…"):
             out.append(f" {token} ")  # binary: spaced as in the text; unary (-x, x**-1) tight
         else:
             depth += (token == "(") - (token == ")")
             out.append(_latex_char(token))
-        ends_operand = (token[0].isalnum() or token[0] == "_" or token == ")") and after not in ("(", "**")
+        ends_operand = (kind in ("word", "number") or token == ")") and after not in ("(", "**")
         while ends_operand and exponents and exponents[-1] == depth:  # x**2 ends here: close ^{2}
             out.append("}")
             exponents.pop()
@@ -241,10 +270,10 @@ def _latex_name(name: str) -> str:
 
 _STYLES = {
     "text": _Style(operand, lambda top, bottom: f"∂{top}/∂{bottom}",
-                   {"=": " = ", "+=": " += ", "<-": " ← ", "->": " → "}, " · ", " × ", " − ", "α"),
+                   {"=": " = ", "+=": " += ", "<-": " ← ", "->": " → "}, str, " · ", " × ", " − ", "α"),
     "latex": _Style(_latex_name, lambda top, bottom: rf"\frac{{\partial {top}}}{{\partial {bottom}}}",
                     {"=": " = ", "+=": r" \mathrel{+}= ", "<-": r" \leftarrow ", "->": r" \;\Rightarrow\; "},
-                    r" \cdot ", r" \times ", " - ", r"\alpha"),
+                    _latex_number, r" \cdot ", r" \times ", " - ", r"\alpha"),
 }
 
 
@@ -291,18 +320,20 @@ def explain(root: Value, style: str = "text", lr: float | None = None,
     steps: list[BackwardStep] = []
     grads = _chain_rule(root, 1.0, steps)
     sections: list[tuple[str, list[tuple[str, str, str]]]] = []  # (heading, [(lhs, relation, rhs)])
-    lines = [(grad(root), "=", number(1.0))]  # where every backward pass starts: ∂L/∂L = 1
+    lines = [(grad(root), "=", s.number(1.0))]  # where every backward pass starts: ∂L/∂L = 1
     lines += [_step_row(step, names, root, root_op, s) for step in shown_steps(steps)]
     sections.append(("Backward pass, one chain-rule step per line:", lines))
-    sections.append(("Gradients of the leaves:",
-                     [(grad(leaf), "=", number(grads[leaf])) for leaf in leaves(root)]))
+    if not root.is_leaf:  # a root that is a leaf itself has no other: its ∂L/∂L = 1 is above
+        sections.append(("Gradients of the leaves:",
+                         [(grad(leaf), "=", s.number(grads[leaf])) for leaf in leaves(root)]))
     if lr is not None:
         dot = s.dot.strip()  # α·∂L/∂w, tight
         which = ("every leaf treated as a parameter (none were named)" if params is None else
                  "parameters " + ", ".join(math_text(names[leaf]) for leaf in updated))
         sections.append((f"Gradient descent with learning rate {math_text(s.alpha)} = {lr:g}, {which}:", [
-            (names[leaf], "<-", f"{names[leaf]}{s.minus}{s.alpha}{dot}{grad(leaf)} = {number(leaf.data)}"
-             f"{s.minus}{lr:g}{s.times}{number(grads[leaf])} = {number(leaf.data - lr * grads[leaf])}")
+            (names[leaf], "<-", f"{names[leaf]}{s.minus}{s.alpha}{dot}{grad(leaf)} = {s.number(leaf.data)}"
+             f"{s.minus}{s.numeral(f'{lr:g}')}{s.times}{s.number(grads[leaf])} = "
+             f"{s.number(leaf.data - lr * grads[leaf])}")
             for leaf in updated]))
     return _layout(sections, style, s)
 
@@ -386,9 +417,9 @@ def _step_row(step: BackwardStep, names: dict[Value, str], root: Value, root_op:
     local = s.d(root_op if step.node is root else names[step.node], names[step.parent])
     grad_parent = s.d(L, names[step.parent])
     rhs = (f"{local}{s.dot}{s.d(L, names[step.node])} = "
-           f"{number(step.local_grad)}{s.times}{number(step.upstream_grad)} = {number(step.contribution)}")
+           f"{s.number(step.local_grad)}{s.times}{s.number(step.upstream_grad)} = {s.number(step.contribution)}")
     if step.parent_grad_after != step.contribution:  # it already had gradient: show the sum
-        rhs += f"{s.relations['->']}{grad_parent} = {number(step.parent_grad_after)}"
+        rhs += f"{s.relations['->']}{grad_parent} = {s.number(step.parent_grad_after)}"
     return grad_parent, "+=", rhs
 
 
