@@ -43,6 +43,9 @@ def test_the_wheel_holds_the_walkthroughs_and_no_top_level_demos(installed):
     assert tops == {"tinygrad_edu"}
     for name in DEMOS:
         assert f"tinygrad_edu/walkthroughs/{name}.py" in names
+    web = sorted(path.name for path in (ROOT / "tinygrad_edu" / "web").iterdir())
+    assert web and [name for name in names if name.startswith("tinygrad_edu/web/")] == [
+        f"tinygrad_edu/web/{name}" for name in web]  # the pages' HTML, CSS and JavaScript
 
 
 @pytest.mark.slow

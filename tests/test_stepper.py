@@ -74,7 +74,7 @@ def test_the_issue_neuron_after_backward():
     # ∂L/∂w = x·(1 − tanh²(0.88)) = 1.0019 (2.0039 would be two backward passes summed)
     L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
     L.backward()
-    frames = _frames(L, captions=False)
+    frames = _frames(L)
     (w,) = [leaf for leaf in leaves(L) if leaf.label == "w"]
     assert f"{frames[-1].grads[w]:.4f}" == "1.0019" and w.grad == frames[-1].grads[w]
     assert frames[3].equation == "∂L/∂b += ∂(w*x + b)/∂b · ∂L/∂(w*x + b) = 1.0000 × 0.5010 = 0.5010"
@@ -88,16 +88,16 @@ def test_frames_need_a_value():
 def test_page_is_self_contained(tmp_path, graphviz_backend):
     L, _ = neuron()
     page = write_stepper_html(L, tmp_path / "backprop.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 7 and "<?xml" not in page
+    assert page.count("<svg") == 1 and "<?xml" not in page  # drawn once, restyled per step
     assert not re.search(r'(src|href)="(?!#)', page)  # nothing to fetch: no script, style, font or image
     assert not re.search(r"https?://(?!www\.w3\.org/)", page)  # only the SVG namespaces
     ids = re.findall(r'\bid="([^"]+)"', page)
-    assert len(ids) == len(set(ids))  # seven pictures, no clashing ids
+    assert len(ids) == len(set(ids))  # the picture's ids and the page's do not clash
 
 
 # -- in a real browser (the browser fixture is in conftest.py) -----------------------------------
-HIGHLIGHTED = f"""() => [...document.querySelectorAll('.frame:not([hidden]) g.node')]
-    .filter(g => g.querySelector('polygon[stroke="{HIGHLIGHT}"]'))
+HIGHLIGHTED = """() => [...document.querySelectorAll('#graph g.node.active')]
+    .filter(g => g.querySelector('polygon'))
     .map(g => g.querySelector('text').textContent)"""
 
 
@@ -107,7 +107,6 @@ def state(page):
         "equation": page.inner_text("#equation"),
         "highlighted": page.evaluate(HIGHLIGHTED),
         "grads": [td.inner_text() for td in page.query_selector_all("#grads td")],
-        "visible": page.evaluate("() => document.querySelectorAll('.frame:not([hidden])').length"),
     }
 
 
@@ -124,7 +123,7 @@ def test_the_page_steps_through_the_backward_pass(browser, tmp_path, graphviz_ba
 
     page.goto(path.as_uri())
     start = state(page)
-    assert start["counter"] == "Step 0 / 6" and start["highlighted"] == [] and start["visible"] == 1
+    assert start["counter"] == "Step 0 / 6" and start["highlighted"] == []
     assert start["grads"] == ["", "", ""]
     assert page.is_disabled("#prev")
 
@@ -137,14 +136,14 @@ def test_the_page_steps_through_the_backward_pass(browser, tmp_path, graphviz_ba
     page.keyboard.press("ArrowRight")
     second = state(page)
     assert second["counter"] == "Step 2 / 6" and second["equation"] == equations[1]
-    assert second["highlighted"] == ["v3"] and second["visible"] == 1
+    assert second["highlighted"] == ["v3"]
 
     page.keyboard.press("End")
     last = state(page)
     assert last["counter"] == "Step 6 / 6 — done" and last["equation"] == equations[-1]
     assert last["grads"] == [number(leaf.grad) for leaf in leaves(M)] == [number(w.grad), number(x.grad),
                                                                          number(b.grad)]
-    svg_text = page.inner_text(".frame:not([hidden])")
+    svg_text = page.inner_text("#graph")
     for leaf in (w, x, b):
         assert f"grad {leaf.grad:#.4g}" in svg_text
     assert page.is_disabled("#next")
@@ -184,7 +183,7 @@ def test_the_animate_command_writes_the_page(tmp_path, graphviz_backend):
     assert done.stdout.startswith(f"wrote {out}")
     page = out.read_text(encoding="utf-8")
     assert "<title>Backpropagation through L = tanh(w*x + b)</title>" in page
-    assert page.count("<svg") == 1 + 5  # before the backward pass, then L, w*x + b (twice), w*x (twice)
+    assert page.count("<svg") == 1  # one drawing, restyled per step
     assert "∂L/∂w += ∂(w*x)/∂w · ∂L/∂(w*x) = 2.0000 × " in page
     wrong = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x", "x=1", "-o", "x.png"],
                            capture_output=True, text=True, cwd=tmp_path)
@@ -242,10 +241,10 @@ def test_predict_mode_asks_each_steps_gradient_before_showing_it(browser, tmp_pa
 def test_predict_mode_off_by_default_and_the_animate_command_turns_it_on(tmp_path):
     L, _ = neuron()
     plain = write_stepper_html(L, tmp_path / "plain.html").read_text()
-    assert '<form id="quiz" hidden' in plain
+    assert '"quiz":false' in plain
     r = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x*y", "x=2", "y=3", "--quiz",
                         "-o", str(tmp_path / "q.html")], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "q.html").read_text()
-    assert '<form id="quiz" autocomplete' in page and '"prompt": "∂L/∂x"' in page
+    assert '"quiz":true' in page and '"prompt":"∂L/∂x"' in page
     assert "predict mode" in r.stdout

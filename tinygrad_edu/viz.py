@@ -27,8 +27,8 @@ from .files import write_atomic
 from .graphviz_backend import Picture, draw, mimebundle
 from .trace import forward_order, gradients, leaves, node_names, op_symbol, operand, partner
 
-__all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "repr_mimebundle", "FORMATS", "MAX_NODES",
-           "DISPLAY_MAX_NODES"]
+__all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "repr_mimebundle", "grad_field", "local_derivative",
+           "FORMATS", "MAX_NODES", "DISPLAY_MAX_NODES"]
 
 FORMATS = ("svg", "png", "pdf", "dot")  # render() picks one from the file's suffix
 MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level picture (draw_mlp) says more
@@ -48,6 +48,11 @@ POSITIVE, NEGATIVE, ZERO = "#2563eb", "#dc2626", "#9ca3af"  # weight colours in 
 def _num(x: float) -> str:
     """4 significant digits, trailing zeros kept so columns line up; -0 shows as 0."""
     return format(x + 0.0, "#.4g")
+
+
+def grad_field(grad: float | None) -> str:
+    """A Value's grad field in draw_dot: ``grad 0.5010``, or ``grad`` and a blank when not known yet."""
+    return "grad " if grad is None else f"grad {_num(grad)}"
 
 
 def _text(s: str) -> graphviz.nohtml:
@@ -78,7 +83,9 @@ def draw_dot(
     of the backward pass). ``highlight_node`` is drawn in red; ``highlight_edge = (parent, node)``
     highlights the edge from parent into node's op, the one carrying ∂L/∂node back to parent.
     ``caption`` is the graph's title. Node ids follow the forward pass's order, so the same graph
-    always gives the same DOT source, byte for byte.
+    always gives the same DOT source, byte for byte. They are the SVG's ids too, for a page to
+    address: node i of ``trace.forward_order(root)`` is ``n{i}``, its op ``n{i}op``, the edge from
+    its input j into the op ``n{i}in{j}`` (the one labelled ∂node/∂input) and from the op ``n{i}out``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
@@ -114,32 +121,38 @@ def draw_dot(
         node_id, hot = ids[node], node is highlight_node
         emphasis = {"color": HIGHLIGHT, "penwidth": "3", "fontcolor": HIGHLIGHT} if hot else {}
         if node.is_constant:  # a number an op wrapped: no box of its own, nothing to learn
-            dot.node(node_id, _text(names[node]), shape="plaintext", fontcolor="#6b7280", **emphasis)
+            dot.node(node_id, _text(names[node]), id=node_id, shape="plaintext", fontcolor="#6b7280", **emphasis)
             continue
         fields = [_field(names[node]), f"data {_num(node.data)}"]
         if shown_grads is not None:
-            fields.append(f"grad {_num(shown_grads[node])}" if node in shown_grads else "grad ")
+            fields.append(grad_field(shown_grads.get(node)))
         label = " | ".join(fields)
         fill = LEAF_FILL if node.is_leaf else ROOT_FILL if node is root else "white"
-        dot.node(node_id, graphviz.nohtml(f"{{ {label} }}" if across else label),
+        dot.node(node_id, graphviz.nohtml(f"{{ {label} }}" if across else label), id=node_id,
                  shape="record", style="filled", fillcolor=fill, **emphasis)
         if node.is_leaf:
             continue
         op_id = f"{node_id}op"
-        dot.node(op_id, _text(op_symbol(node)), shape="ellipse", margin="0.02", height="0.3", **emphasis)
-        dot.edge(op_id, node_id)
-        for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            attrs = {}
+        dot.node(op_id, _text(op_symbol(node)), id=op_id, shape="ellipse", margin="0.02", height="0.3",
+                 **emphasis)
+        dot.edge(op_id, node_id, id=f"{node_id}out")
+        for i, parent in enumerate(node.parents):
+            attrs = {"id": f"{node_id}in{i}"}
             # A constant is not differentiated with respect to (for x ** 2 the engine stores no ∂/∂2).
             if show_local_grads and not parent.is_constant:
-                other = partner(node, i)  # in w·x + b: ∂y/∂w1 = x1 = 1.4
-                factor = "" if other is None else f"{names[other]} = "
-                local_grad = f"∂{operand(names[node])}/∂{operand(names[parent])}"
-                attrs["label"] = _text(f"{local_grad} = {factor}{_num(local)}")
+                attrs["label"] = _text(" = ".join(local_derivative(node, i, names)))
             if highlight_edge is not None and highlight_edge[0] is parent and highlight_edge[1] is node:
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
             dot.edge(ids[parent], op_id, **attrs)
     return dot
+
+
+def local_derivative(node: Value, i: int, names: Mapping[Value, str]) -> tuple[str, str]:
+    """The label of the edge from ``node``'s input i into its op: (what, how much), shown as
+    ``what = how much``; ``names`` is ``trace.node_names(root)``."""
+    other = partner(node, i)  # in w·x + b: ∂y/∂w1 = x1 = 1.4
+    factor = "" if other is None else f"{names[other]} = "
+    return f"∂{operand(names[node])}/∂{operand(names[node.parents[i]])}", f"{factor}{_num(node.local_grads[i])}"
 
 
 def to_svg(graph: Value | graphviz.Digraph, **draw_options) -> str:
