@@ -38,28 +38,29 @@ def small_graph():
 
 
 # Checked by hand against the numbers in small_graph's docstring: leaves filled blue, the constant 2
-# plain grey text with no local derivative on its edge, the output filled yellow.
+# plain grey text with no local derivative on its edge, the output filled yellow; each node, op and
+# edge has an id for pages to address (n2 the node, n2op its op, n2in0 the edge from its input 0).
 SNAPSHOT = """digraph tinygrad_edu {
 \tgraph [bgcolor=white fontname=Helvetica rankdir=LR]
 \tnode [fontname=Helvetica fontsize=11]
 \tedge [color="#4b5563" fontname=Helvetica fontsize=9]
-\tn0 [label="{ a | data 2.000 | grad -0.004023 }" fillcolor="#dbeafe" shape=record style=filled]
-\tn1 [label="{ b | data -3.000 | grad 0.002682 }" fillcolor="#dbeafe" shape=record style=filled]
-\tn2 [label="{ v1 | data -6.000 | grad 0.001341 }" fillcolor=white shape=record style=filled]
-\tn2op [label="*" height=0.3 margin=0.02 shape=ellipse]
-\tn2op -> n2
-\tn0 -> n2op [label="∂v1/∂a = -3.000"]
-\tn1 -> n2op [label="∂v1/∂b = 2.000"]
-\tn3 [label=2 fontcolor="#6b7280" shape=plaintext]
-\tn4 [label="{ v2 | data -4.000 | grad 0.001341 }" fillcolor=white shape=record style=filled]
-\tn4op [label="+" height=0.3 margin=0.02 shape=ellipse]
-\tn4op -> n4
-\tn2 -> n4op [label="∂v2/∂v1 = 1.000"]
-\tn3 -> n4op
-\tn5 [label="{ L | data -0.9993 | grad 1.000 }" fillcolor="#fef3c7" shape=record style=filled]
-\tn5op [label=tanh height=0.3 margin=0.02 shape=ellipse]
-\tn5op -> n5
-\tn4 -> n5op [label="∂L/∂v2 = 0.001341"]
+\tn0 [label="{ a | data 2.000 | grad -0.004023 }" fillcolor="#dbeafe" id=n0 shape=record style=filled]
+\tn1 [label="{ b | data -3.000 | grad 0.002682 }" fillcolor="#dbeafe" id=n1 shape=record style=filled]
+\tn2 [label="{ v1 | data -6.000 | grad 0.001341 }" fillcolor=white id=n2 shape=record style=filled]
+\tn2op [label="*" height=0.3 id=n2op margin=0.02 shape=ellipse]
+\tn2op -> n2 [id=n2out]
+\tn0 -> n2op [label="∂v1/∂a = -3.000" id=n2in0]
+\tn1 -> n2op [label="∂v1/∂b = 2.000" id=n2in1]
+\tn3 [label=2 fontcolor="#6b7280" id=n3 shape=plaintext]
+\tn4 [label="{ v2 | data -4.000 | grad 0.001341 }" fillcolor=white id=n4 shape=record style=filled]
+\tn4op [label="+" height=0.3 id=n4op margin=0.02 shape=ellipse]
+\tn4op -> n4 [id=n4out]
+\tn2 -> n4op [label="∂v2/∂v1 = 1.000" id=n4in0]
+\tn3 -> n4op [id=n4in1]
+\tn5 [label="{ L | data -0.9993 | grad 1.000 }" fillcolor="#fef3c7" id=n5 shape=record style=filled]
+\tn5op [label=tanh height=0.3 id=n5op margin=0.02 shape=ellipse]
+\tn5op -> n5 [id=n5out]
+\tn4 -> n5op [label="∂L/∂v2 = 0.001341" id=n5in0]
 }
 """
 
@@ -107,8 +108,8 @@ def test_frame_options_blank_grads_highlight_and_caption(graphviz_backend):
     assert '"{ a | data 2.000 | grad -0.5000 }"' in source
     assert '"{ b | data -3.000 | grad  }"' in source  # not computed yet: blank
     assert 'n2 [label="{ v1 | data -6.000 | grad  }" color="#dc2626"' in source
-    assert 'n0 -> n2op [label="∂v1/∂a = -3.000" color="#dc2626" fontcolor="#dc2626" penwidth=3]' in source
-    assert 'n1 -> n2op [label="∂v1/∂b = 2.000"]' in source
+    assert 'n0 -> n2op [label="∂v1/∂a = -3.000" color="#dc2626" fontcolor="#dc2626" id=n2in0 penwidth=3]' in source
+    assert 'n1 -> n2op [label="∂v1/∂b = 2.000" id=n2in1]' in source
     assert "∂L/∂a += ∂v1/∂a · ∂L/∂v1" in svg_texts(to_svg(dot))
 
 
@@ -424,9 +425,9 @@ def test_a_linear_node_is_one_op_with_one_edge_per_input_carrying_its_local_deri
     source = draw_dot(fused_neuron().tanh()).source
     assert source.count("shape=ellipse") == 2  # w·x + b, and tanh
     assert 'n5op [label="w·x + b"' in source
-    for edge in ['n0 -> n5op [label="∂y/∂w1 = x1 = 1.400"]', 'n1 -> n5op [label="∂y/∂w2 = x2 = 2.000"]',
-                 'n2 -> n5op [label="∂y/∂x1 = w1 = -0.5000"]', 'n3 -> n5op [label="∂y/∂x2 = w2 = 0.2500"]',
-                 'n4 -> n5op [label="∂y/∂b = 1.000"]']:
+    for edge in ['n0 -> n5op [label="∂y/∂w1 = x1 = 1.400" id=n5in0]', 'n1 -> n5op [label="∂y/∂w2 = x2 = 2.000" id=n5in1]',
+                 'n2 -> n5op [label="∂y/∂x1 = w1 = -0.5000" id=n5in2]', 'n3 -> n5op [label="∂y/∂x2 = w2 = 0.2500" id=n5in3]',
+                 'n4 -> n5op [label="∂y/∂b = 1.000" id=n5in4]']:
         assert edge in source
     assert source.count("-> n5op") == 5
 
@@ -437,7 +438,7 @@ def test_a_linear_node_with_number_inputs_names_no_partner_for_them():
     w = [Value(0.5, label="w1"), Value(-1.0, label="w2")]
     y = linear([2.0, 3.0], w, Value(0.0, label="b"))  # a first layer: x is data
     source = draw_dot(y).source
-    assert '[label="∂L/∂w1 = 2.000"]' in source and '[label="∂L/∂w2 = 3.000"]' in source
+    assert '[label="∂L/∂w1 = 2.000" id=n3in0]' in source and '[label="∂L/∂w2 = 3.000" id=n3in1]' in source
     assert source.count("-> n3op") == 3  # w1, w2, b: the numbers take no slot
 
 

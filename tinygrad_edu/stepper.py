@@ -45,7 +45,8 @@ def _frames(root: Value) -> list[_Frame]:
     if not isinstance(root, Value):
         raise TypeError(f"backward_frames: root must be a Value, got {type(root).__name__}: {root!r}")
     names = node_names(root)
-    steps, inputs = [], []
+    steps: list[BackwardStep] = []
+    inputs: list[int] = []
     for step in trace_backward(root):  # a node's steps come together, one per input, in order
         edge = inputs[-1] + 1 if steps and steps[-1].node is step.node else 0
         steps.append(step)
@@ -71,14 +72,10 @@ def backward_frames(root: Value) -> list[Picture]:
     has the step's equation as its caption. Steps into constants are left out, as in ``explain``.
     Pure: every grad shown is ∂root/∂node from zero; no ``.grad`` changes.
     """
-    pictures = []
-    for frame in _frames(root):
-        step = frame.step
-        highlight = {} if step is None else {"highlight_node": step.node,
-                                             "highlight_edge": (step.parent, step.node)}
-        pictures.append(draw_dot(root, shown_grads=frame.grads, caption=f"{frame.title}\n{frame.equation}",
-                                 **highlight))
-    return pictures
+    return [draw_dot(root, shown_grads=frame.grads, caption=f"{frame.title}\n{frame.equation}",
+                     highlight_node=None if frame.step is None else frame.step.node,
+                     highlight_edge=None if frame.step is None else (frame.step.parent, frame.step.node))
+            for frame in _frames(root)]
 
 
 def _question(frame: _Frame, before: _Frame, names: dict[Value, str], L: str) -> dict:
