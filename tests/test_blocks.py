@@ -8,6 +8,7 @@ import pytest
 
 from tinygrad_edu import Value, engine
 from tinygrad_edu.blocks import LEAVES, NO_SCOPE, block_graph, draw_blocks
+from tinygrad_edu.trace import jacobian
 from tinygrad_edu.viz import to_svg
 
 
@@ -59,6 +60,37 @@ def test_inputs_and_outputs_of_each_block_and_the_jacobian_shapes():
         (LEAVES, "layer1", (2, 4)), ("layer1", "head/sum", (1, 2)), ("head/sum", "head", (1, 1)),
         ("head", NO_SCOPE, (1, 1))]
     assert graph.block_of[L] == NO_SCOPE and graph.block_of[x[0]] == LEAVES
+
+
+def test_a_flow_is_the_matrix_chain_rule_with_a_jacobian_of_its_shape():
+    L, scopes, *_ = two_layers()
+    graph = block_graph(L, scope_of=scopes)
+    for flow in graph.flows:
+        target = graph.blocks[flow.target]
+        J = jacobian(list(target.outputs), list(flow.values))
+        assert (len(J), len(J[0])) == flow.shape
+        # every path from L to these values runs through the target block: δ_values = Jᵀ·δ_outputs
+        assert [v.grad for v in flow.values] == pytest.approx(
+            [sum(J[i][j] * y.grad for i, y in enumerate(target.outputs)) for j in range(len(flow.values))])
+
+
+def test_the_jacobian_counts_only_the_outputs_that_depend_on_the_values():
+    scopes = Scopes()
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    ya, yb = a.exp(), b.tanh()  # one block, two outputs: ya reads a only, yb reads b only
+    scopes.put("block", ya, yb)
+    graph = block_graph(ya * yb, scope_of=scopes)
+    assert graph.blocks["block"].outputs == (ya, yb)
+    assert [(f.source, f.target, f.values, f.shape) for f in graph.flows] == [
+        (LEAVES, "block", (a, b), (2, 2)), ("block", NO_SCOPE, (ya, yb), (1, 2))]
+    first = a.exp()
+    y1, y2 = first * 2, b.tanh()  # "second" reads first's value and b; each of its outputs only one
+    scopes.put("first", first)
+    scopes.put("second", y1, y2)
+    graph = block_graph(y1 + y2, scope_of=scopes)
+    assert graph.blocks["second"].outputs == (y1, y2)
+    assert [(f.source, f.target, f.values, f.shape) for f in graph.flows if f.target == "second"] == [
+        ("first", "second", (first,), (1, 1)), (LEAVES, "second", (b,), (1, 1))]
 
 
 def test_depth_one_keeps_the_top_level_scopes():

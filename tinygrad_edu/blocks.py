@@ -3,15 +3,16 @@
 A scope (``with tinygrad_edu.scope("attention"): ...``) names the nodes made inside it. Seen by
 scope, the graph is a handful of blocks. A block's *inputs* are the nodes outside it that its nodes
 read; its *outputs* are its nodes read from outside it (and the root, the graph's result). Between
-two blocks A → B flow the values of A that B reads, x₁..xₖ, and B's m outputs y₁..yₘ depend on them
-through the Jacobian
+two blocks A → B flow the values of A that B reads, x₁..xₖ, and the m outputs of B that depend on
+them, y₁..yₘ, through the Jacobian
 
     J = ∂(y₁..yₘ)/∂(x₁..xₖ)        an m × k matrix,  so that  δₓ += Jᵀ · δ_y
 
 (δ = ∂L/∂·): the scalar chain rule ∂L/∂x += ∂y/∂x · ∂L/∂y, one block at a time. ``block_graph``
 finds the blocks, their inputs and outputs and the flows between them (with J's shape) in one pass
-over the graph; ``draw_blocks`` draws them, one box per block, and can expand one block into its
-scalar nodes. ``viz.draw_dot(root, by="scope")`` is the way to call it.
+over the graph (and, for J's rows, one over a block per flow into it); ``draw_blocks`` draws them,
+one box per block, and can expand one block into its scalar nodes. ``viz.draw_dot(root, by="scope")``
+is the way to call it.
 
 Nodes made outside any scope are grouped too: the leaves the user made (data, parameters) form
 one block ``(leaves)``, and the ops form one block ``(no scope)`` per connected piece (numbered
@@ -62,7 +63,8 @@ class Block:
 @dataclass(frozen=True)
 class Flow:
     """The values of block ``source`` that block ``target`` reads; ``shape`` is (m, k), the shape
-    of the Jacobian ∂(target's m outputs)/∂(these k values)."""
+    of the Jacobian ∂(target's outputs)/∂(these k values), counting the m outputs that depend on
+    them (the other outputs' rows are zero)."""
 
     source: str
     target: str
@@ -72,7 +74,8 @@ class Flow:
 
 @dataclass(frozen=True)
 class BlockGraph:
-    """root's graph by scope: its blocks (in the order the forward pass first made a node of each),
+    """root's graph by scope: its blocks (in the order the forward pass reaches them: by the depth of
+    their first op; a block of leaves first),
     the flows between them, and which block each node is in."""
 
     root: Value
@@ -108,11 +111,24 @@ def block_graph(root: Value, depth: int | None = None,
             outputs.setdefault(theirs, {})[parent] = None
             flows.setdefault((theirs, mine), {})[parent] = None
     outputs.setdefault(block_of[root], {})[root] = None
+    # in the order the forward pass reaches them: by the depth of a block's first op (leaves: 0)
+    first = {name: min((node.depth for node in nodes if not node.is_leaf), default=0)
+             for name, nodes in members.items()}
     blocks = {name: Block(name, tuple(nodes), tuple(inputs.get(name, ())), tuple(outputs.get(name, ())))
-              for name, nodes in members.items()}
+              for name, nodes in sorted(members.items(), key=lambda item: first[item[0]])}
     return BlockGraph(root, blocks, [
-        Flow(source, target, tuple(values), (len(blocks[target].outputs), len(values)))
+        Flow(source, target, tuple(values), (_depending(blocks[target], values), len(values)))
         for (source, target), values in flows.items()], block_of)
+
+
+def _depending(block: Block, values: dict[Value, None]) -> int:
+    """How many of block's outputs depend on ``values`` (the rows of their Jacobian that can be
+    nonzero): one pass over its nodes, which come after their inputs."""
+    reached = set(values)
+    for node in block.nodes:
+        if any(parent in reached for parent in node.parents):
+            reached.add(node)
+    return sum(output in reached for output in block.outputs)
 
 
 def _assign(order: list[Value], depth: int | None, scope_of: Callable[[Value], str]) -> dict[Value, str]:
