@@ -24,6 +24,14 @@ makes about seven); a unary or binary op keeps its inputs in two slots instead o
 an n-ary one keeps two tuples. Each node knows its ``depth`` (1 + the deepest input), so
 ``backward()`` orders the graph level by level in one pass, with no recursion and no sort.
 (``python -m benchmarks`` measures it against micrograd and PyTorch.)
+
+What each op *is* besides its numbers (its symbol, formula, LaTeX, hint, name in the expression
+language, whether nn offers it, how to recompute it from floats) is declared once, in ``OPS``
+(``Op``), and every other module reads it from there. A node also says what each input is to its
+op (``node.roles``: ("w", i), ("x", i), ("b", 0) for dot and linear, ("term", i) for sum) and which
+numbers an n-ary op folded in (``node.constants``); ``arguments(node, inputs)`` puts them together
+again, so ``OPS[node.op].replay(*arguments(node, [p.data for p in node.parents]))`` is
+``node.data``. ``with scope("attention"):`` names every node made inside (``node.scope``).
 """
 
 from __future__ import annotations
@@ -34,43 +42,69 @@ import math
 import numbers
 import operator
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
+from dataclasses import dataclass
 
 # sum is left out on purpose: ``from tinygrad_edu.engine import *`` must not hide Python's sum.
-__all__ = ["Value", "no_grad", "is_grad_enabled", "dot", "linear"]
+__all__ = ["Value", "no_grad", "is_grad_enabled", "scope", "dot", "linear", "OPS", "Op", "arguments"]
 
 
-# -- no_grad -------------------------------------------------------------------------
-# Each thread / async task has its own switch (a ContextVar). Ops read the switch only
-# while some no_grad() block is open anywhere, so the common path pays one global load.
+# -- no_grad and scope ------------------------------------------------------------------
+# Each thread / async task has its own switch and scope (ContextVars). Ops read them only while
+# some no_grad() or scope() block is open anywhere, so the common path pays one global load.
 _grad_enabled: ContextVar[bool] = ContextVar("tinygrad_edu_grad_enabled", default=True)
-_open_no_grad_blocks = 0
+_scope_name: ContextVar[str] = ContextVar("tinygrad_edu_scope", default="")
+_open_blocks = 0  # no_grad() and scope() blocks open, in every thread
 _blocks_lock = threading.Lock()
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block ops compute values but record no inputs (nothing to backprop).
-
-    Use it for inference and plotting: ``with no_grad(): score = model(x)``.
-    """
-    global _open_no_grad_blocks
-    token = _grad_enabled.set(False)
+def _block(var: ContextVar, value: object) -> Iterator[None]:
+    """Set var to value for the block, and count the block as open."""
+    global _open_blocks
+    token = var.set(value)
     with _blocks_lock:
-        _open_no_grad_blocks += 1
+        _open_blocks += 1
     try:
         yield
     finally:
         with _blocks_lock:
-            _open_no_grad_blocks -= 1
-        _grad_enabled.reset(token)
+            _open_blocks -= 1
+        var.reset(token)
+
+
+def no_grad():
+    """Inside this block ops compute values but record no inputs (nothing to backprop).
+
+    Use it for inference and plotting: ``with no_grad(): score = model(x)``.
+    """
+    return _block(_grad_enabled, False)
 
 
 def is_grad_enabled() -> bool:
     """False inside a ``no_grad()`` block (in this thread), True otherwise."""
     return _grad_enabled.get()
+
+
+def scope(name: str):
+    """Every Value made inside this block (leaves and ops) has ``node.scope == name``; scopes nest,
+    ``with scope("block1"): with scope("attention"): ...`` gives "block1/attention" (as TensorBoard's
+    name scopes). Outside any scope ``node.scope`` is "". It costs nothing while no scope is open.
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"scope(name): name must be a non-empty str without '/', got {name!r}")
+    outer = _scope_name.get()
+    return _block(_scope_name, f"{outer}/{name}" if outer else name)
+
+
+def _enter_scope(node: Value) -> None:
+    """Give a node made while some block is open the scope it is made in (when there is one)."""
+    name = _scope_name.get()
+    if name:
+        node._scope = name
 
 
 # -- checking user input ---------------------------------------------------------------
@@ -98,7 +132,19 @@ class Value:
     # _a, _b: a unary or binary op's inputs (None when absent); _da, _db: ∂self/∂_a, ∂self/∂_b.
     # (An n-ary op is a _ManyInputs, whose two tuples take the place of these four.)
     # _visit: which backward() call last met this node.
-    __slots__ = ("data", "grad", "label", "op", "depth", "_a", "_b", "_da", "_db", "_visit")
+    # _scope: the scope the node was made in; left unset outside any scope (no cost there: see ``scope``).
+    __slots__ = ("data", "grad", "label", "op", "depth", "_a", "_b", "_da", "_db", "_visit", "_scope")
+    data: float
+    grad: float
+    label: str
+    op: str
+    depth: int
+    _a: Value | None
+    _b: Value | None
+    _da: float
+    _db: float
+    _visit: object
+    _scope: str
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, Value):
@@ -113,6 +159,8 @@ class Value:
         self._a = self._b = None
         self._da = self._db = 0.0
         self._visit = None
+        if _open_blocks:
+            _enter_scope(self)
 
     # -- the graph, as the rest of the library (and micrograd code) sees it ------------
     @property
@@ -132,6 +180,30 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         return not self.op
+
+    @property
+    def roles(self) -> tuple[tuple[str, int], ...]:
+        """What each input is to the op, one (role, index) per parent: ("a", 0), ("b", 0) for a
+        binary op, ("u", 0) for a unary one (the letters of ``OPS[op].partials``); ("term", i) for
+        ``sum``; ("w", i), ("x", i), ("b", 0) for ``dot`` and ``linear``. Empty for a leaf."""
+        if not self.op:
+            return ()
+        return tuple((role, 0) for role in OPS[self.op].roles[:len(self.parents)])
+
+    @property
+    def constants(self) -> tuple[tuple[tuple[str, int], float], ...]:
+        """The numbers an n-ary op folded into its value, that are not inputs: ((role, index),
+        number) each, e.g. ((("x", 0), 2.0),) for ``dot([w], [2.0])``. Empty for every other op
+        (a unary or binary op keeps a number as a constant parent: ``is_constant``)."""
+        return ()
+
+    @property
+    def scope(self) -> str:
+        """The scope the node was made in ("block1/attention"), "" outside any: see ``scope()``."""
+        try:
+            return self._scope
+        except AttributeError:  # never set: made outside every scope
+            return ""
 
     @property
     def is_constant(self) -> bool:
@@ -181,10 +253,9 @@ class Value:
         if not isinstance(other, Value):
             other = _constant(other, "/")
         a, b = self.data, other.data
-        if b == 0.0:
-            raise _domain_error("/", f"division by zero ({a!r} / 0.0)")
+        q = _divide(a, b)
         # ∂(a/b)/∂b = −a/b², as (a/b)/b: b·b would underflow to 0 for a tiny b (PyTorch's order too)
-        return _node(a / b, "/", self, 1.0 / b, other, -(a / b) / b)
+        return _node(q, "/", self, 1.0 / b, other, -q / b)
 
     def __rtruediv__(self, other: float) -> Value:
         return _constant(other, "/") / self
@@ -219,18 +290,13 @@ class Value:
     # -- functions ----------------------------------------------------------------------
     def exp(self) -> Value:
         """d eˣ/dx = eˣ"""
-        try:
-            e = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp: overflow, exp({self.data!r}) is beyond the largest float") from None
+        e = _exp(self.data)
         return _node(e, "exp", self, e)
 
     def log(self) -> Value:
         """d ln x/dx = 1/x   (x > 0)"""
         x = self.data
-        if x <= 0.0:
-            raise _domain_error("log", f"log of {x!r} is undefined; log needs a positive number")
-        return _node(math.log(x), "log", self, 1.0 / x)
+        return _node(_log(x), "log", self, 1.0 / x)
 
     def tanh(self) -> Value:
         """d tanh(x)/dx = 1 − tanh(x)²"""
@@ -239,12 +305,7 @@ class Value:
 
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e⁻ˣ);  dσ/dx = σ(x)·(1 − σ(x))"""
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # e⁻ˣ would overflow for very negative x; the same σ written with eˣ does not
-            e = math.exp(x)
-            s = e / (1.0 + e)
+        s = _sigmoid(self.data)
         return _node(s, "sigmoid", self, s * (1.0 - s))
 
     def relu(self) -> Value:
@@ -269,7 +330,7 @@ class Value:
             self.grad += gradient
             return
         self.grad = gradient
-        levels: list[list[Value]] = [[] for _ in range(self.depth + 1)]  # levels[d]: depth-d nodes met
+        levels: list[list[Any]] = [[] for _ in range(self.depth + 1)]  # levels[d]: depth-d nodes met
         levels[self.depth].append(self)
         visit = object()  # marks the nodes met in this call
         self._visit = visit
@@ -339,7 +400,12 @@ class _ManyInputs(Value):
     """A Value made by an op with any number of inputs (``sum``, ``dot``, ``linear``): the inputs
     and their local derivatives in two tuples, where unary and binary ops use four slots."""
 
-    __slots__ = ("_inputs", "_locals")
+    # _layout: None when the inputs are the op's arguments in order, all Values (sum: the terms;
+    # dot: w then x; linear: w, x, b); else (roles, constants) as ``roles`` and ``constants`` give them.
+    __slots__ = ("_inputs", "_locals", "_layout")
+    _inputs: tuple[Value, ...]
+    _locals: tuple[float, ...]
+    _layout: object
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -348,6 +414,26 @@ class _ManyInputs(Value):
     @property
     def local_grads(self) -> tuple[float, ...]:
         return self._locals
+
+    @property
+    def roles(self) -> tuple[tuple[str, int], ...]:
+        layout = self._layout
+        if layout is None:
+            return _plain_roles(self.op, len(self._inputs))
+        if isinstance(layout, tuple):
+            return layout[0]
+        n = len(self._inputs) - (self.op == "linear")  # _X_NUMBERS: w (then b) are the inputs
+        return (*(("w", i) for i in range(n)), *((("b", 0),) if self.op == "linear" else ()))
+
+    @property
+    def constants(self) -> tuple[tuple[tuple[str, int], float], ...]:
+        layout = self._layout
+        if layout is None:
+            return ()
+        if isinstance(layout, tuple):
+            return layout[1]
+        n = len(self._inputs) - (self.op == "linear")  # _X_NUMBERS: each xᵢ is wᵢ's local derivative
+        return tuple((("x", i), self._locals[i]) for i in range(n))
 
 
 _new = object.__new__
@@ -361,13 +447,15 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     out.grad = 0.0
     out.label = ""
     out.op = op
-    if _open_no_grad_blocks and not _grad_enabled.get():
-        out.op = ""  # no_grad: a value with no history, like a leaf
-        out.depth = 0
-        out._a = out._b = None
-        out._da = out._db = 0.0
-        out._visit = None
-        return out
+    if _open_blocks:  # some no_grad() or scope() block is open (in some thread)
+        _enter_scope(out)
+        if not _grad_enabled.get():
+            out.op = ""  # no_grad: a value with no history, like a leaf
+            out.depth = 0
+            out._a = out._b = None
+            out._da = out._db = 0.0
+            out._visit = None
+            return out
     out._a = a
     out._da = da
     out._b = b
@@ -378,12 +466,15 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     return out
 
 
-def _many(data: float, op: str, inputs: tuple, local_grads: tuple, depth: int | None = None) -> Value:
+def _many(data: float, op: str, inputs: tuple, local_grads: tuple, depth: int | None = None,
+          layout: object = None) -> Value:
     """A Value made by op from any number of inputs, with ∂out/∂inputs[i] = local_grads[i];
-    ``depth`` is the deepest input's, when the caller knows it."""
-    if _open_no_grad_blocks and not _grad_enabled.get():
-        return _node(data, "", None, 0.0)  # no_grad: a leaf
+    ``depth`` is the deepest input's, when the caller knows it; ``layout`` as ``_ManyInputs`` has it."""
+    if _open_blocks and not _grad_enabled.get():
+        return Value(data)  # no_grad: a leaf
     out = _new(_ManyInputs)
+    if _open_blocks:
+        _enter_scope(out)
     out.data = data
     out.grad = 0.0
     out.label = ""
@@ -392,6 +483,7 @@ def _many(data: float, op: str, inputs: tuple, local_grads: tuple, depth: int | 
     out._a = out._b = None
     out._inputs = inputs
     out._locals = local_grads
+    out._layout = layout
     out._visit = None
     return out
 
@@ -419,14 +511,17 @@ def sum(values: Iterable[Value | float]) -> Value:  # torch.sum; not in __all__ 
     values = _sequence(values, "sum", "values")
     if _all_values(values):
         return _many(_add_up([v.data for v in values]), "sum", values, (1.0,) * len(values))
-    inputs, total = [], 0.0
+    inputs, roles, constants, terms = [], [], [], []
     for i, v in enumerate(values):
         if isinstance(v, Value):
             inputs.append(v)
-            total += v.data
+            roles.append(("term", i))
+            terms.append(v.data)
         else:
-            total += _operand(v, "sum", f"values[{i}]")
-    return _many(total, "sum", _some(inputs, "sum", "values"), (1.0,) * len(inputs))
+            terms.append(_operand(v, "sum", f"values[{i}]"))
+            constants.append((("term", i), terms[-1]))
+    return _many(_add_up(terms), "sum", _some(inputs, "sum", "values"), (1.0,) * len(inputs),
+                 layout=(tuple(roles), tuple(constants)))
 
 
 def dot(w: Sequence[Value | float], x: Sequence[Value | float]) -> Value:
@@ -451,26 +546,43 @@ def _affine(op: str, w, x, b) -> Value:
     if (b is None or isinstance(b, Value)) and _all_values(w):
         if _all_values(x) or all(type(v) is float for v in x):
             return _linear_layer(op, x, [w], [b])[0]
-    total = 0.0 if b is None else b.data if isinstance(b, Value) else _operand(b, op, "b")
-    w_in, w_d, x_in, x_d = [], [], [], []
+    bf = 0.0 if b is None else b.data if isinstance(b, Value) else _operand(b, op, "b")
+    wfs, xfs = [], []
+    w_in, w_d, x_in, x_d, w_roles, x_roles, constants = [], [], [], [], [], [], []
     for i, (wi, xi) in enumerate(zip(w, x)):
         wf = wi.data if isinstance(wi, Value) else _operand(wi, op, f"w[{i}]")
         xf = xi.data if isinstance(xi, Value) else _operand(xi, op, f"x[{i}]")
-        total += wf * xf
+        wfs.append(wf)
+        xfs.append(xf)
         if isinstance(wi, Value):
             w_in.append(wi)
             w_d.append(xf)  # ∂y/∂wᵢ = xᵢ
+            w_roles.append(("w", i))
+        else:
+            constants.append((("w", i), wf))
         if isinstance(xi, Value):
             x_in.append(xi)
             x_d.append(wf)  # ∂y/∂xᵢ = wᵢ
-    inputs, local_grads = [*w_in, *x_in], [*w_d, *x_d]
+            x_roles.append(("x", i))
+        else:
+            constants.append((("x", i), xf))
+    inputs, local_grads, roles = [*w_in, *x_in], [*w_d, *x_d], [*w_roles, *x_roles]
     if isinstance(b, Value):
         inputs.append(b)
         local_grads.append(1.0)  # ∂y/∂b = 1
-    return _many(total, op, _some(inputs, op, "w, x and b"), tuple(local_grads))
+        roles.append(("b", 0))
+    elif b is not None:
+        constants.append((("b", 0), bf))
+    return _many(_add_up(map(operator.mul, wfs, xfs), bf), op, _some(inputs, op, "w, x and b"),
+                 tuple(local_grads), layout=(tuple(roles), tuple(constants)))
 
 
-def _linear_layer(op: str, x: Sequence, weights: Sequence[Sequence[Value]],
+# The layout of a dot or linear node whose x are all numbers and whose w (and b) are all Values:
+# its inputs are w (then b), and each xᵢ is wᵢ's local derivative (∂y/∂wᵢ = xᵢ): nothing to store.
+_X_NUMBERS = "the x are numbers"
+
+
+def _linear_layer(op: str, x: Sequence[Any], weights: Sequence[Sequence[Value]],
                   biases: Sequence[Value | None]) -> list[Value]:
     """``linear(x, w, b)`` for each row w of weights with its b (None: ``dot``): a layer's
     pre-activations, one node each. Unchecked, for speed: x is a list of Values or a list of
@@ -480,11 +592,14 @@ def _linear_layer(op: str, x: Sequence, weights: Sequence[Sequence[Value]],
     A few C-level passes per neuron instead of a Python loop per input: x's data is read once
     for the whole layer, and the local derivatives are the data swapped (∂y/∂wᵢ = xᵢ, ∂y/∂xᵢ = wᵢ).
     """
+    xd: Sequence[float]
     if isinstance(x[0], Value):
         xd = [v.data for v in x]
         depth = max(map(_depth, x))
+        layout = None
     else:
         xd, x, depth = x, (), 0  # constants: they take no slot, and have no derivative
+        layout = _X_NUMBERS
     # One depth for the layer's nodes, deeper than all of its inputs: enough for backward()'s
     # order, and one C-level pass over the parameters instead of one per neuron.
     depth = max(depth, max(map(_depth, itertools.chain.from_iterable(weights))),
@@ -494,11 +609,19 @@ def _linear_layer(op: str, x: Sequence, weights: Sequence[Sequence[Value]],
         wd = [v.data for v in w]
         x_grads = wd if x else ()  # ∂y/∂xᵢ = wᵢ, for the xᵢ that are Values
         if b is None:
-            out.append(_many(_add_up(map(operator.mul, wd, xd)), op, (*w, *x), (*xd, *x_grads), depth))
+            out.append(_many(_add_up(map(operator.mul, wd, xd)), op, (*w, *x), (*xd, *x_grads), depth, layout))
         else:
             out.append(_many(_add_up(map(operator.mul, wd, xd), b.data), op, (*w, *x, b),
-                             (*xd, *x_grads, 1.0), depth))  # ... and ∂y/∂b = 1
+                             (*xd, *x_grads, 1.0), depth, layout))  # ... and ∂y/∂b = 1
     return out
+
+
+def _plain_roles(op: str, count: int) -> tuple[tuple[str, int], ...]:
+    """The roles of an n-ary node's ``count`` inputs when they are its arguments in order, all Values."""
+    if op == "sum":
+        return tuple(("term", i) for i in range(count))
+    n = count // 2  # dot: w then x; linear: w, x, then b
+    return (*(("w", i) for i in range(n)), *(("x", i) for i in range(n)), *((("b", 0),) if count % 2 else ()))
 
 
 _add_up = builtins.sum  # Python's sum: in this module the name is the op above
@@ -535,6 +658,25 @@ def _some(inputs: list[Value], op: str, names: str) -> tuple[Value, ...]:
     return tuple(inputs)
 
 
+def _divide(a: float, b: float) -> float:
+    if b == 0.0:
+        raise _domain_error("/", f"division by zero ({a!r} / 0.0)")
+    return a / b
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp: overflow, exp({x!r}) is beyond the largest float") from None
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise _domain_error("log", f"log of {x!r} is undefined; log needs a positive number")
+    return math.log(x)
+
+
 def _power(a: float, n: float) -> float:
     if a == 0.0 and n < 0.0:
         raise _domain_error("**", f"0.0 ** {n!r} is a division by zero")
@@ -556,6 +698,144 @@ def _power_grad(a: float, n: float) -> float:
         # A vertical slope (√a at a = 0, 1/a at a = 1e-200): ±inf, as PyTorch gives, not a crash.
         odd_power_of_negative = a < 0.0 and (n - 1.0) % 2.0 == 1.0
         return -math.copysign(math.inf, n) if odd_power_of_negative else math.copysign(math.inf, n)
+
+
+# -- the op table: what each op is, for everything that shows, asks or recomputes it ------------
+@dataclass(frozen=True)
+class Op:
+    r"""One op, declared once: everything the library says about it besides its value and local
+    derivatives (those are its method or function above). ``OPS[node.op]`` finds a node's.
+
+    ``name``         ``Value.op`` ("*", "tanh", "linear")
+    ``arity``        how many inputs: 1, 2, or None for any (sum, dot, linear)
+    ``symbol``       how a picture writes it: "+", "·", "tanh", "Σ", "w·x + b"
+    ``text``         the node's formula in the expression language, str.format style in its inputs:
+                     "{0}*{1}", "tanh({0})"; an n-ary op's formula in its roles: "w·x + b" (``write``)
+    ``latex``        the same in LaTeX math: r"{0} \cdot {1}", r"\tanh({0})"
+    ``roles``        what the letters of ``partials`` stand for, one per entry: ("a", "b"), ("u",);
+                     ("term",) for sum; ("w", "x", "b") for linear (``Value.roles`` gives each input's)
+    ``partials``     each local derivative written in terms of the op, one per role:
+                     ("∂(a·b)/∂a", "∂(a·b)/∂b"), ("∂tanh(u)/∂u",), ("∂(w·x + b)/∂wᵢ", ...)
+    ``derivatives``  what each of them is, in the same letters: ("b", "a"), ("1 − tanh(u)²",)
+    ``rule``         the hint, in words: "d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared"
+    ``expr_name``    its name in the expression language (``expr.parse``): "tanh", "*"; None if none
+    ``activation``   whether ``nn`` offers it as a neuron's activation
+    ``apply``        the engine's function that makes the node: ``operator.mul``, ``Value.tanh``,
+                     ``linear`` (called as ``apply(*arguments(node, inputs))``)
+    ``replay``       the same on floats, the op's value from its inputs' values: the quiz's moved
+                     points use it, and a test checks it gives the engine's value for every op
+    """
+
+    name: str
+    arity: int | None
+    symbol: str
+    text: str
+    latex: str
+    roles: tuple[str, ...]
+    partials: tuple[str, ...]
+    derivatives: tuple[str, ...]
+    rule: str
+    expr_name: str | None
+    activation: bool
+    apply: Callable[..., Value]
+    replay: Callable[..., float]
+
+    def write(self, operands: Sequence[str], latex: bool = False) -> str:
+        """The node's formula with its inputs written as ``operands``: "v1*w", "tanh(v3)"; a sum
+        "a + b + c"; dot and linear by their formula ("w·x + b"), whatever the operands."""
+        if self.name == "sum":
+            return " + ".join(operands)
+        if self.arity is None:
+            return self.latex if latex else self.text
+        return (self.latex if latex else self.text).format(*operands)
+
+    def edge_rule(self, role: str) -> str:
+        """The local derivative of the input with this role: "∂(a·b)/∂a = b"."""
+        k = self.roles.index(role)
+        return f"{self.partials[k]} = {self.derivatives[k]}"
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # e⁻ˣ would overflow for very negative x; the same σ written with eˣ does not
+    return e / (1.0 + e)
+
+
+def _sum_data(terms: Sequence[float]) -> float:
+    return _add_up(terms)
+
+
+def _dot_data(w: Sequence[float], x: Sequence[float]) -> float:
+    return _add_up(map(operator.mul, w, x))
+
+
+def _linear_data(x: Sequence[float], w: Sequence[float], b: float) -> float:
+    return _add_up(map(operator.mul, w, x), b)
+
+
+OPS: dict[str, Op] = {op.name: op for op in (
+    Op("+", 2, "+", "{0} + {1}", "{0} + {1}", ("a", "b"), ("∂(a + b)/∂a", "∂(a + b)/∂b"), ("1", "1"),
+       "∂(a + b)/∂a = 1 and ∂(a + b)/∂b = 1: a sum passes the gradient on unchanged",
+       "+", False, operator.add, operator.add),
+    Op("-", 2, "−", "{0} - {1}", "{0} - {1}", ("a", "b"), ("∂(a − b)/∂a", "∂(a − b)/∂b"), ("1", "−1"),
+       "∂(a − b)/∂a = 1 and ∂(a − b)/∂b = −1", "-", False, operator.sub, operator.sub),
+    Op("*", 2, "·", "{0}*{1}", r"{0} \cdot {1}", ("a", "b"), ("∂(a·b)/∂a", "∂(a·b)/∂b"), ("b", "a"),
+       "∂(a·b)/∂a = b and ∂(a·b)/∂b = a: the local derivative of a product is the other factor",
+       "*", False, operator.mul, operator.mul),
+    Op("/", 2, "/", "{0}/{1}", r"\frac{{{0}}}{{{1}}}", ("a", "b"), ("∂(a/b)/∂a", "∂(a/b)/∂b"),
+       ("1/b", "−a/b²"), "∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = −a/b²", "/", False, operator.truediv,
+       lambda a, b: _divide(a, b)),
+    Op("**", 2, "**", "{0}**{1}", "{0}^{{{1}}}", ("a", "n"), ("∂(aⁿ)/∂a", "∂(aⁿ)/∂n"), ("n·aⁿ⁻¹", "aⁿ·ln a"),
+       "∂(aⁿ)/∂a = n·aⁿ⁻¹ and ∂(aⁿ)/∂n = aⁿ·ln a", "**", False, operator.pow, lambda a, n: _power(a, n)),
+    Op("neg", 1, "−", "-{0}", "-{0}", ("u",), ("∂(−u)/∂u",), ("−1",), "∂(−u)/∂u = −1", "-", False,
+       operator.neg, operator.neg),
+    Op("exp", 1, "exp", "exp({0})", r"\exp({0})", ("u",), ("∂eᵘ/∂u",), ("eᵘ",),
+       "d eᵘ/du = eᵘ: the node's own value", "exp", False, Value.exp, lambda x: _exp(x)),
+    Op("log", 1, "log", "log({0})", r"\log({0})", ("u",), ("∂ln u/∂u",), ("1/u",), "d ln u/du = 1/u",
+       "log", False, Value.log, lambda x: _log(x)),
+    Op("tanh", 1, "tanh", "tanh({0})", r"\tanh({0})", ("u",), ("∂tanh(u)/∂u",), ("1 − tanh(u)²",),
+       "d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared", "tanh", True, Value.tanh,
+       math.tanh),
+    Op("sigmoid", 1, "sigmoid", "sigmoid({0})", r"\sigma({0})", ("u",), ("∂σ(u)/∂u",), ("σ(u)·(1 − σ(u))",),
+       "dσ(u)/du = σ(u)·(1 − σ(u)), with σ(u) the node's value", "sigmoid", True, Value.sigmoid, _sigmoid),
+    Op("relu", 1, "relu", "relu({0})", r"\operatorname{{relu}}({0})", ("u",), ("∂relu(u)/∂u",),
+       ("1 if u > 0, else 0",), "d relu(u)/du = 1 where u > 0, and 0 where u ≤ 0", "relu", True,
+       Value.relu, _relu),
+    Op("sum", None, "Σ", "v₁ + … + vₙ", r"v_1 + \dots + v_n", ("term",), ("∂(v₁ + … + vₙ)/∂vᵢ",), ("1",),
+       "∂(v₁ + … + vₙ)/∂vᵢ = 1: a sum passes the gradient on unchanged", None, False, sum, _sum_data),
+    Op("dot", None, "w·x", "w·x", r"w \cdot x", ("w", "x"), ("∂(w·x)/∂wᵢ", "∂(w·x)/∂xᵢ"), ("xᵢ", "wᵢ"),
+       "∂(Σ wᵢ·xᵢ)/∂wᵢ = xᵢ and ∂(Σ wᵢ·xᵢ)/∂xᵢ = wᵢ: the other factor of its product", None, False,
+       dot, _dot_data),
+    Op("linear", None, "w·x + b", "w·x + b", r"w \cdot x + b", ("w", "x", "b"),
+       ("∂(w·x + b)/∂wᵢ", "∂(w·x + b)/∂xᵢ", "∂(w·x + b)/∂b"), ("xᵢ", "wᵢ", "1"),
+       "∂(b + Σ wᵢ·xᵢ)/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ (the other factor of its product) and ∂/∂b = 1", None, False,
+       linear, _linear_data),
+)}
+
+
+def arguments(node: Value, inputs: Sequence) -> tuple:
+    """The arguments that make ``node``'s op again from new ``inputs`` (one per parent, in
+    ``node.parents`` order: Values or numbers), with the numbers an n-ary op folded in put back
+    where they were (``node.constants``): ``(a, b)`` for a binary op, ``([v₁, …, vₙ],)`` for sum,
+    ``(w, x)`` for dot and ``(x, w, b)`` for linear. So nothing has to guess how a node was made:
+
+        OPS[node.op].replay(*arguments(node, [p.data for p in node.parents])) == node.data
+        OPS[node.op].apply(*arguments(node, new_inputs))     # the node at other inputs, as a Value
+    """
+    if node.op not in ("sum", "dot", "linear"):
+        return tuple(inputs)
+    slots = dict(zip(node.roles, inputs))
+    slots.update(node.constants)
+    if node.op == "sum":
+        return ([slots[("term", i)] for i in range(len(slots))],)
+    n = (len(slots) - (node.op == "linear")) // 2
+    w, x = [slots[("w", i)] for i in range(n)], [slots[("x", i)] for i in range(n)]
+    return (w, x) if node.op == "dot" else (x, w, slots[("b", 0)])
 
 
 def topological_order(root: Value) -> list[Value]:

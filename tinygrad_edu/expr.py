@@ -21,7 +21,6 @@ import itertools
 import keyword
 import math
 import numbers
-import operator
 import re
 import tokenize
 import unicodedata
@@ -30,11 +29,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .engine import Value, _constant
+from .engine import OPS, Value, _constant
 
 __all__ = ["parse", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
+# The language's functions and operators are the engine's ops that have a name in it (engine.OPS).
+_CALLS = {op.expr_name: op.apply for op in OPS.values() if op.expr_name and op.expr_name.isidentifier()}
+FUNCTIONS = tuple(_CALLS)
 # The limits keep a typo from making a graph no one meant. Length and parts bound the work; depth
 # counts real nesting: each pair of parentheses, call, ** and unary minus inside another is a
 # level, and a chain a + b - c + ... or a * b / c * ... is one level however long it is.
@@ -43,7 +44,7 @@ MAX_DEPTH = 200  # levels of nesting
 MAX_NODES = 100_000  # numbers, names, operators and calls
 MAX_LABEL = 12  # a sub-expression at most this long labels its node ("w*x + b")
 
-_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+_BINARY = {op.expr_name: op.apply for op in OPS.values() if op.arity == 2 and op.expr_name}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}  # Python's; ** groups to the right
 _AST_BINARY = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow}
 _OTHER_OPERATORS = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
@@ -69,7 +70,7 @@ class ExpressionError(ValueError):
     def __init__(self, reason: str, text: str, position: int | None) -> None:
         self.reason, self.text = reason, text
         self.position = None if position is None else max(0, min(position, len(text)))
-        shown = f"  {text}" if position is None else _caret(text, self.position)
+        shown = f"  {text}" if self.position is None else _caret(text, self.position)
         super().__init__(f"{reason}\n{shown}")
 
 
@@ -131,7 +132,7 @@ class _Item:
     text: str
     start: int
     end: int
-    value: object = None  # a number's value, as Python reads the literal (int or float)
+    value: int | float = 0  # a number's value, as Python reads the literal
 
 
 class _NotRead(Exception):
@@ -362,7 +363,7 @@ def _apply(item: _Item, stack: list[Value | float]) -> Value | float:
     x = stack.pop()
     if item.kind == "unary":
         return -x  # of a number, a number: -2
-    return getattr(x if isinstance(x, Value) else _constant(x, item.text), item.text)()
+    return _CALLS[item.text](x if isinstance(x, Value) else _constant(x, item.text))
 
 
 def _number(text: str, item: _Item) -> float:
@@ -437,7 +438,7 @@ def _outside_grammar(text: str, node: ast.AST) -> ExpressionError | None:
     return error(f"{what}: not allowed; {_GRAMMAR}")
 
 
-def _segment(text: str, node: ast.expr) -> str:
+def _segment(text: str, node: ast.AST) -> str:
     """The text of node as typed, on one line."""
     return " ".join((ast.get_source_segment(text, node) or "").split())
 
@@ -453,8 +454,9 @@ def _offset(text: str, lineno: int, column: int) -> int:
 def _position(text: str, node: ast.AST) -> int:
     """Where the caret goes for node: for an operator or an attribute, at its symbol."""
     if isinstance(node, ast.BinOp):  # the first character after the left operand and its ')'s
-        end = _offset(text, node.left.end_lineno, node.left.end_col_offset)
-        return end + re.match(r"[\s)]*", text[end:]).end()
+        end = _offset(text, node.left.end_lineno or 1, node.left.end_col_offset or 0)
+        skipped = re.match(r"[\s)]*", text[end:])
+        return end + (skipped.end() if skipped else 0)
     if isinstance(node, ast.Attribute):  # the dot
-        return text.rfind(".", 0, _offset(text, node.end_lineno, node.end_col_offset))
-    return _offset(text, node.lineno, node.col_offset)
+        return text.rfind(".", 0, _offset(text, node.end_lineno or 1, node.end_col_offset or 0))
+    return _offset(text, getattr(node, "lineno", 1), getattr(node, "col_offset", 0))

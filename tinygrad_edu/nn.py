@@ -28,13 +28,15 @@ import os
 import random
 from collections.abc import Callable, Sequence
 
-from .engine import Value, _linear_layer, linear
+from .engine import OPS, Value, _linear_layer, linear
 from .files import write_atomic
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load"]
 
-# Each activation is the Value method that applies it; "linear" applies nothing.
-_ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+# Each activation is the engine's op that applies it (the ops in engine.OPS marked activation), relu,
+# the default, first; "linear" applies nothing.
+_ACTIVATIONS = {name: OPS[name].apply for name in sorted((n for n, op in OPS.items() if op.activation),
+                                                          key=lambda name: name != "relu")} | {"linear": None}
 ACTIVATIONS = tuple(_ACTIVATIONS)
 
 _FILE_FORMAT = "tinygrad_edu.nn"  # marks our files, so loading some other JSON fails clearly

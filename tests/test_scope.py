@@ -1,0 +1,63 @@
+"""engine.scope: every Value made inside names its scope; nested scopes join with "/"."""
+
+import threading
+
+import pytest
+
+import tinygrad_edu
+from tinygrad_edu import engine
+from tinygrad_edu.engine import Value, no_grad, scope
+
+
+def test_nodes_made_inside_a_scope_know_it_nested_with_a_slash():
+    outside = Value(1.0)
+    with scope("block1"):
+        w = Value(2.0)
+        with scope("attention"):
+            y = (w * outside).tanh()
+            s = engine.sum([y, w, 3.0])
+            d = engine.linear([outside, 2.0], [w, y], 0.5)
+        z = y + 1
+    after = z * 2
+    assert (outside.scope, w.scope, z.scope, after.scope) == ("", "block1", "block1", "")
+    assert y.scope == s.scope == d.scope == y.parents[0].scope == "block1/attention"
+
+
+def test_scope_is_exported_from_the_package_and_no_grad_keeps_it():
+    assert tinygrad_edu.scope is scope
+    with scope("eval"), no_grad():
+        y = Value(1.0) * 2
+        s = engine.dot([Value(1.0)], [2.0])
+    assert (y.scope, y.op, s.scope, s.op) == ("eval", "", "eval", "")
+
+
+def test_a_scope_ends_with_its_block_even_on_an_error():
+    with pytest.raises(ZeroDivisionError):
+        with scope("broken"):
+            1 / 0
+    assert (Value(1.0) * 2).scope == ""
+
+
+@pytest.mark.parametrize("name", ["", "a/b", None, 3])
+def test_a_scope_needs_a_name_without_a_slash(name):
+    with pytest.raises(ValueError, match="scope"):
+        scope(name)
+
+
+def test_each_thread_has_its_own_scope():
+    seen = {}
+    inside, done = threading.Event(), threading.Event()
+
+    def other():
+        inside.wait()
+        seen["other"] = (Value(1.0) * 2).scope
+        done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with scope("main"):
+        inside.set()
+        done.wait()
+        seen["main"] = (Value(1.0) * 2).scope
+    thread.join()
+    assert seen == {"other": "", "main": "main"}
