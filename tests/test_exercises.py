@@ -333,7 +333,7 @@ NEURON_ARGS = ("tanh(w*x + b)", "w=-3", "x=2", "b=6.88")
 # -- the walkthroughs ----------------------------------------------------------------------------
 def test_chain_rule_asks_each_formula_before_showing_it(tmp_path, capsys):
     from tinygrad_edu.walkthroughs import chain_rule
-    from tinygrad_edu.walkthroughs.tour import main
+    from tinygrad_edu.walkthroughs.command import main
 
     (tmp_path / "a.txt").write_text("Z - t\n-0.5732  # a number: not a formula\n(Z - t)*x1\nw1*(Z - t)\n"
                                     "w1 - 0.5*(Z - t)*x2\n-0.0787\n")
@@ -402,7 +402,7 @@ def test_a_walkthrough_goes_on_when_the_answers_run_out_and_without_quiz_asks_no
 
 def test_a_walkthrough_with_a_bad_answers_file_is_a_usage_error_before_any_step(tmp_path, capsys):
     from tinygrad_edu.walkthroughs import gradient_descent
-    from tinygrad_edu.walkthroughs.tour import main
+    from tinygrad_edu.walkthroughs.command import main
 
     with pytest.raises(SystemExit) as e:
         main(gradient_descent.tour, ["--answers", str(tmp_path / "none.txt")])

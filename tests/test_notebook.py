@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tinygrad_edu import cli
+from tinygrad_edu.__main__ import main
 from tinygrad_edu.walkthroughs import DEMOS, chain_rule, gradient_descent
 from tinygrad_edu.walkthroughs.notebook import notebook
 
@@ -29,7 +29,7 @@ def test_each_step_is_a_markdown_cell_and_a_code_cell_that_runs_it():
 
 def test_the_command_writes_a_valid_notebook(tmp_path, capsys):
     path = tmp_path / "gd.ipynb"
-    assert cli.main(["demo", "gradient_descent", "--notebook", str(path)]) == 0
+    assert main(["demo", "gradient_descent", "--notebook", str(path)]) == 0
     assert f"wrote {path}" in capsys.readouterr().out
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
@@ -41,7 +41,7 @@ def test_the_command_writes_a_valid_notebook(tmp_path, capsys):
 def test_a_bad_notebook_path_is_a_usage_error_before_anything_runs(bad, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["demo", "chain_rule", "--notebook", bad])
+        main(["demo", "chain_rule", "--notebook", bad])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "--notebook" in err and "Traceback" not in err
@@ -54,7 +54,7 @@ def test_every_walkthrough_runs_as_a_notebook_with_every_check_passing(name, tmp
     nbclient = pytest.importorskip("nbclient", reason="running a notebook needs nbclient (the dev extra)")
     pytest.importorskip("ipykernel", reason="running a notebook needs ipykernel (the dev extra)")
     path = tmp_path / f"{name}.ipynb"
-    assert cli.main(["demo", name, "--notebook", str(path)]) == 0
+    assert main(["demo", name, "--notebook", str(path)]) == 0
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})

@@ -9,7 +9,8 @@ import tempfile
 import pytest
 
 from tinygrad_edu.walkthroughs import DEMOS, chain_rule, gradient_descent
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.command import main
+from tinygrad_edu.walkthroughs.tour import Tour, step
 
 NOT_IN_QUIZ = "(not in quiz mode: tour.quiz() starts it)"
 

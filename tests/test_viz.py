@@ -10,10 +10,11 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 
+import tinygrad_edu
 from tinygrad_edu import Value
 from tinygrad_edu.expr import parse
-from tinygrad_edu.nn import MLP
 from tinygrad_edu.graphviz_backend import GraphvizNotFoundError, Picture, backend
+from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import (
     DISPLAY_MAX_NODES,
     draw_dot,
@@ -230,12 +231,36 @@ def test_with_nothing_to_draw_a_dot_file_still_works(no_dot, no_wasm, tmp_path):
 
 
 # -- Jupyter --------------------------------------------------------------------------------
-def test_jupyter_shows_the_svg_and_the_text(graphviz_backend):
+@pytest.fixture
+def ipython_display(monkeypatch):
+    """IPython's display formatter, told how to show a Value by importing the package in a shell
+    (here a stand-in shell holding IPython's real DisplayFormatter); tests/test_jupyter.py runs a kernel."""
+    import importlib
+    import types
+
+    IPython = pytest.importorskip("IPython", reason="the display test needs IPython (the dev extra)")
+    from IPython.core.formatters import DisplayFormatter
+
+    shell = types.SimpleNamespace(display_formatter=DisplayFormatter())
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    importlib.reload(tinygrad_edu)  # as a notebook's first import does
+    return lambda value: shell.display_formatter.format(value)[0]
+
+
+def test_jupyter_shows_the_svg_and_the_text(graphviz_backend, ipython_display):
     L = small_graph()[2]
-    bundle = L._repr_mimebundle_()
+    bundle = ipython_display(L)
     assert set(bundle) == {"image/svg+xml", "text/plain"}
     assert "grad -0.004023" in svg_texts(bundle["image/svg+xml"])
     assert bundle["text/plain"] == repr(L) == f"Value(data={L.data!r}, grad=1.0)"
+    two = L.parents[0].parents[1]  # the constant 2: a subclass of Value shows as a graph too
+    assert two.is_constant and set(ipython_display(two)) == {"image/svg+xml", "text/plain"}
+
+
+def test_outside_ipython_a_value_has_no_display_hook():
+    """The engine imports nothing above it: a Value's display is IPython's, arranged by the package."""
+    L = small_graph()[2]
+    assert not hasattr(L, "_repr_mimebundle_") and not hasattr(L, "_repr_svg_")
 
 
 def test_jupyter_shows_what_draw_dot_and_draw_mlp_return_through_the_backend(graphviz_backend):

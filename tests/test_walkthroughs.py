@@ -23,7 +23,8 @@ from tinygrad_edu.walkthroughs import (
     minibatch,
     moons,
 )
-from tinygrad_edu.walkthroughs.tour import Tour, main
+from tinygrad_edu.walkthroughs.command import main
+from tinygrad_edu.walkthroughs.tour import Tour
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -324,6 +325,24 @@ def test_python_m_demos_name_runs_that_walkthrough_and_an_unknown_option_exits_2
         assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
         errors = [line for line in done.stderr.splitlines() if "error:" in line]
         assert len(errors) == 1 and words in errors[0], done.stderr
+
+
+def test_tinygrad_edu_demo_lists_runs_and_refuses_through_the_one_entry_point(capsys):
+    from tinygrad_edu import cli
+    from tinygrad_edu.__main__ import main as tinygrad_edu_main
+
+    assert tinygrad_edu_main(["demo"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("Walkthroughs (tinygrad-edu demo NAME [--no-pause]")
+    assert all(name in listed for name in DEMOS)
+    assert tinygrad_edu_main(["demo", "gradient_descent", "--no-pause"]) == 0
+    assert "All 5 checks passed." in capsys.readouterr().out
+    assert tinygrad_edu_main(["demo", "nonesuch"]) == 2
+    assert "tinygrad-edu demo: error: no walkthrough named 'nonesuch'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # cli alone, below the walkthroughs, cannot reach them
+        cli.main(["demo"])
+    assert usage.value.code == 2
+    assert "demo: the walkthroughs run from the tinygrad-edu command" in capsys.readouterr().err
 
 
 def test_demos_is_the_installed_package_under_a_short_name():

@@ -20,9 +20,9 @@ from .exercises import TOLERANCE, Exercise, Quiz, line_editing, read_answers
 from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
 from .files import argument, output_file
+from .graphviz_backend import GraphvizNotFoundError, backend
 from .stepper import write_stepper_html
 from .trace import definition, explain, node_names
-from .graphviz_backend import GraphvizNotFoundError, backend
 from .viz import FORMATS, render
 
 __all__ = ["main", "command", "option"]
@@ -279,21 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _demo(args: argparse.Namespace) -> int:
-    """``tinygrad-edu demo [NAME ...]``: the walkthroughs are on top of every layer, so imported here."""
-    from . import walkthroughs
+def main(argv: list[str] | None = None, demo: Callable[[list[str], str], int] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 bad expression or value, 2 usage).
 
-    if args.name is None:
-        print(walkthroughs.listing(f"{PROG} demo"), end="")
-        return 0
-    return walkthroughs.run(args.name, args.options, f"{PROG} demo")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 bad expression or value, 2 usage)."""
-    args = build_parser().parse_args(argv)
+    ``demo(argv, command)`` runs ``tinygrad-edu demo [NAME ...]``: the walkthroughs sit above cli, so
+    the command's entry point (tinygrad_edu.__main__) passes walkthroughs.command.demo.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "demo":
-        return _demo(args)
+        if demo is None:
+            parser.error("demo: the walkthroughs run from the tinygrad-edu command (tinygrad_edu.__main__)")
+        return demo([args.name, *args.options] if args.name else [], f"{PROG} demo")
     problem = args.check(args) if args.check else None
     if problem:
         args.usage.error(problem)  # exits with 2

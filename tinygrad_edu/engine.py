@@ -379,12 +379,6 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """In Jupyter, a Value displays as the picture of its graph (as text when that cannot be drawn)."""
-        from .viz import repr_mimebundle
-
-        return repr_mimebundle(self)
-
 
 class _Constant(Value):
     """A number an op wrapped as a Value (the 2 in ``x * 2``). Same layout, no extra memory."""

@@ -13,8 +13,9 @@ import random
 from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import MLP
+from tinygrad_edu.walkthroughs.command import main
 from tinygrad_edu.walkthroughs.matrices import matvec, outer, sigmoid, transpose
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.tour import Tour, step
 
 
 def theta(layer) -> list[list[float]]:

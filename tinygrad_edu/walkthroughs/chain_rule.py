@@ -16,7 +16,8 @@ from tinygrad_edu.losses import log_loss
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.stepper import backward_frames
 from tinygrad_edu.trace import explain, gradients
-from tinygrad_edu.walkthroughs.tour import RANKDIR, Tour, main, step
+from tinygrad_edu.walkthroughs.command import main
+from tinygrad_edu.walkthroughs.tour import RANKDIR, Tour, step
 
 
 class ChainRule(Tour):

@@ -20,11 +20,11 @@ from tinygrad_edu.losses import cross_entropy, softmax
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import Adam
 from tinygrad_edu.recorder import TrainingRecorder
-from tinygrad_edu.walkthroughs import moons
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.command import TRAINING_PAGE, main
+from tinygrad_edu.walkthroughs.tour import Tour, step
 
 CLASSES = 10
-OPTIONS = moons.OPTIONS  # --html FILE: the page that plays the training run
+OPTIONS = TRAINING_PAGE  # --html FILE: the page that plays the training run
 
 
 def side_by_side(images: list[list[float]], captions: list[str]) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from tinygrad_edu import Value
 from tinygrad_edu.exercises import Exercise
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.command import main
+from tinygrad_edu.walkthroughs.tour import Tour, step
 
 TARGET = 3.0  # the minimum of J
 

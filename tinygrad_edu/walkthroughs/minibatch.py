@@ -14,8 +14,9 @@ import random
 from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import Layer
+from tinygrad_edu.walkthroughs.command import main
 from tinygrad_edu.walkthroughs.matrices import matmul, transpose
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.tour import Tour, step
 
 
 class Minibatch(Tour):

@@ -15,17 +15,17 @@ from pathlib import Path
 
 from tinygrad_edu import engine, no_grad
 from tinygrad_edu.datasets import make_moons
-from tinygrad_edu.files import argument, output_file, write_atomic
+from tinygrad_edu.files import write_atomic
 from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.recorder import TrainingRecorder
-from tinygrad_edu.walkthroughs.tour import Tour, main, step
+from tinygrad_edu.walkthroughs.command import TRAINING_PAGE, main
+from tinygrad_edu.walkthroughs.tour import Tour, step
 
 PLOT_BOX = (-1.6, 2.6, -1.1, 1.6)  # x from, x to, y from, y to: where the moons lie
 # The page that plays the training run (tour.main adds the option; checked before training starts).
-OPTIONS = {"--html": {"type": argument(output_file, suffixes=(".html",)), "metavar": "FILE",
-                      "help": "write a page (FILE.html, offline) that plays the training run step by step"}}
+OPTIONS = TRAINING_PAGE  # --html FILE: the page that plays the training run
 
 
 def char_plot(X, y, predict=None, width: int = 64, height: int = 20) -> str:

@@ -7,8 +7,8 @@ verdict, ``show_graph`` adds the picture the step is about (``show_graphs`` a se
 as the frames of a backward pass), ``progress`` reports training as it goes, and ``ask`` (in quiz
 mode) asks for a formula before the step shows it.
 
-From the shell, ``main(Demo)`` runs every step (``tinygrad-edu demo NAME --help``, or from the
-repository root ``python -m demos.NAME --help``). In a REPL:
+From the shell, ``walkthroughs.command.main(tour)`` runs every step (``tinygrad-edu demo NAME --help``,
+or from the repository root ``python -m demos.NAME --help``). In a REPL:
 
     >>> from tinygrad_edu.walkthroughs import chain_rule
     >>> tour = chain_rule.tour()
@@ -21,7 +21,6 @@ repository root ``python -m demos.NAME --help``). In a REPL:
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import tempfile
@@ -32,10 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises import Question, Quiz, ask, line_editing, read_answers
-from tinygrad_edu.files import argument, output_dir, output_file
+from tinygrad_edu.exercises import Question, Quiz, ask
 
-__all__ = ["Check", "Step", "Tour", "main", "step"]
+__all__ = ["Check", "Step", "Tour", "step"]
 
 TOLERANCE = 1e-12  # how close the engine's gradient and a formula must be: float round-off, no more
 # A demo's graph goes on a slide: left to right (draw_dot's default) a small neuron is 13:1 across,
@@ -452,55 +450,3 @@ def _flatten(x: Any) -> list[float]:
     if isinstance(x, (int, float)):
         return [float(x)]
     return [v for item in x for v in _flatten(item)]
-
-
-def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """Run a demo from the shell: every step, waiting for Enter between steps in a terminal; or,
-    with --notebook, write it as a Jupyter notebook instead. ``prog`` names the command in usage."""
-    module = sys.modules[make_tour.__module__]
-    doc = module.__doc__ or ""
-    # Run as python -m demos.NAME the module is __main__; its spec still knows the real name.
-    spec = getattr(module, "__spec__", None)
-    parser = argparse.ArgumentParser(
-        prog=prog or f"python -m {spec.name if spec else module.__name__}",
-        description=doc.strip().split("\n\n")[0],
-        epilog="Waits for Enter between steps only when standard input is a terminal.",
-    )
-    parser.add_argument("--no-pause", action="store_true", help="never wait for Enter between steps")
-    parser.add_argument("--svg-dir", type=argument(output_dir), metavar="DIR",  # checked before any step
-                        help="write each step's graph there as SVG")
-    parser.add_argument("--seed", type=int, help="seed for the random numbers (the demo's default otherwise)")
-    parser.add_argument("--notebook", type=argument(output_file, suffixes=(".ipynb",)), metavar="FILE",
-                        help="write the walkthrough as a Jupyter notebook (FILE.ipynb) instead of running it")
-    parser.add_argument("--quiz", action="store_true",
-                        help="your turn: each formula is asked for before it is shown, and checked")
-    parser.add_argument("--answers", type=argument(read_answers), metavar="FILE",
-                        help="quiz with the answers in FILE, one a line (# starts a comment)")
-    # A walkthrough's own options (moons: --html FILE), declared in its module as OPTIONS = {flag:
-    # add_argument's keywords}; each one given is passed to make_tour by name (--html -> html=).
-    options = getattr(module, "OPTIONS", {})
-    for flag, spec in options.items():
-        parser.add_argument(flag, **spec)
-    args = parser.parse_args(argv)
-    kwargs = {name: getattr(args, name) for name in (flag.lstrip("-").replace("-", "_") for flag in options)
-              if getattr(args, name) is not None}
-    tour = make_tour(**kwargs) if args.seed is None else make_tour(seed=args.seed, **kwargs)
-    if args.notebook is not None:
-        from .notebook import write_notebook
-
-        write_notebook(tour, args.notebook, seed=args.seed)
-        print(f"wrote {args.notebook}: open it in Jupyter, or run it with jupyter nbconvert --execute")
-        return 0
-    tour.svg_dir = args.svg_dir
-    if args.quiz or args.answers is not None:
-        if args.answers is None:
-            line_editing()
-        tour.quiz(args.answers)
-    try:
-        ok = tour.play(pause=not args.no_pause and sys.stdin.isatty())
-    except (KeyboardInterrupt, EOFError):
-        print("\n(stopped)" + (f"\n\n{tour.score()}" if tour._quiz is not None else ""))
-        return 130
-    if args.svg_dir is not None and not tour.pictures:
-        print(f"({tour.name} draws no pictures: nothing was written to {args.svg_dir})")
-    return 0 if ok else 1
