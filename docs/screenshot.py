@@ -4,67 +4,25 @@
     python docs/screenshot.py docs/training.png --training [--step 25]
                                   # the page of the moons walkthrough's training run (tinygrad_edu.recorder)
 
-``offline_page`` is that browser: a fresh profile that loads ``file:`` URLs and refuses the network.
-The tests use it too (tests/conftest.py), to check the pages the package writes in a real browser;
-it lives here, outside the package, because the package itself never starts a browser.
+The browser is the tests' (tests/browser.py: a fresh headless Chromium that loads ``file:`` URLs and
+refuses the network), so the README's pictures come from the browser the tests check the pages in.
 Needs Playwright (the ``browser`` extra) and Debian's ``chromium``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
+import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from tinygrad_edu import Value
 from tinygrad_edu.files import argument, output_file, write_atomic
 from tinygrad_edu.stepper import write_stepper_html
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def missing_browser(executable: str = CHROMIUM) -> str | None:
-    """Why ``offline_page`` cannot start here (a reason to skip a test), or None when it can."""
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed (pip install .[browser])"
-    if not Path(executable).exists():
-        return f"Chromium is not installed at {executable} (apt-get install chromium)"
-    return None
-
-
-@contextmanager
-def offline_page(executable: str = CHROMIUM, width: int = 1280, height: int = 760) -> Iterator[tuple]:
-    """A Playwright page in a fresh headless Chromium (new empty profile) that loads files only.
-
-    Yields ``(page, blocked)``: every request for anything but a ``file:`` URL is refused and its
-    URL appended to ``blocked``.
-    """
-    from playwright.sync_api import sync_playwright
-
-    blocked: list[str] = []
-
-    def only_files(route) -> None:
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": width, "height": height})
-        try:
-            context.route("**/*", only_files)
-            yield (context.pages[0] if context.pages else context.new_page()), blocked
-        finally:
-            context.close()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repository root
+from tests.browser import missing_browser, offline_page  # noqa: E402 (found through the line above)
 
 
 def neuron() -> Value:

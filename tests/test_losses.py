@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from conftest import needs_torch, optional_import
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,12 +11,8 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.losses import bce_with_logits, cross_entropy, hinge, log_loss, mse, softmax
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:  # pragma: no cover - CI installs torch
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (CI installs torch==2.13.0)")
+torch = optional_import("torch")  # None without PyTorch: the tests that use it are marked needs_torch
+F = torch.nn.functional if torch else None
 
 
 def sigmoid(x):

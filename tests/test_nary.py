@@ -8,6 +8,7 @@ every bad input, each a clear error that names the op.
 import math
 
 import pytest
+from conftest import needs_torch, optional_import
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,12 +16,7 @@ from tinygrad_edu import Value, engine, no_grad
 from tinygrad_edu.engine import dot, linear, topological_order
 from tinygrad_edu.gradcheck import gradcheck
 
-try:
-    import torch
-except ImportError:
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (CI installs torch==2.13.0)")
+torch = optional_import("torch")  # None without PyTorch: the tests that use it are marked needs_torch
 
 
 # -- each op: value, local derivatives, gradients ----------------------------------------------

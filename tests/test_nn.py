@@ -6,6 +6,7 @@ import os
 import random
 
 import pytest
+from conftest import needs_torch, optional_import
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,11 +15,7 @@ from tinygrad_edu.engine import Value, topological_order
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.nn import MLP, Layer, Module, Neuron
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - CI installs torch
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (CI installs torch==2.13.0)")
+torch = optional_import("torch")  # None without PyTorch: the tests that use it are marked needs_torch
 
 
 def data(model):

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from conftest import needs_torch, optional_import
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.gradcheck import numerical_grad
@@ -10,11 +11,7 @@ from tinygrad_edu.losses import mse
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD, Adam
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - CI installs torch
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (CI installs torch==2.13.0)")
+torch = optional_import("torch")  # None without PyTorch: the tests that use it are marked needs_torch
 
 START = [1.5, -0.5, 0.25, 2.0]
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tinygrad_edu import viz
-from tinygrad_edu.graphviz_backend import GraphvizNotFoundError
 from tinygrad_edu.datasets import make_moons
+from tinygrad_edu.graphviz_backend import GraphvizNotFoundError
 from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP, Neuron
 from tinygrad_edu.optim import SGD, Adam

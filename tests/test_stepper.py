@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from docs.screenshot import missing_browser
+from tests.browser import missing_browser
 from tinygrad_edu import Value
 from tinygrad_edu.expr import parse
 from tinygrad_edu.stepper import _frames, backward_frames, write_stepper_html
