@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # Bottom first. A module may import any module of a lower layer, none of its own layer or above.
 LAYERS: list[tuple[str, ...]] = [
-    ("engine", "files", "graphviz_backend", "pages"),  # Value and its ops; helpers needing none of ours
+    ("files",),  # files written atomically and read strictly, output paths checked: imports none of ours
+    ("engine", "graphviz_backend", "pages"),  # Value and its ops; Graphviz; the page kit
     ("nn", "losses", "optim", "gradcheck", "expr", "datasets"),  # built from Values
     ("trace",),  # a graph's derivations
     ("blocks", "equations"),  # a graph seen one scope at a time; a network's layer equations

@@ -90,8 +90,8 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
     # A walkthrough's own options (moons: --html FILE), declared in its module as OPTIONS = {flag:
     # add_argument's keywords}; each one given is passed to make_tour by name (--html -> html=).
     options = getattr(module, "OPTIONS", {})
-    for flag, spec in options.items():
-        parser.add_argument(flag, **spec)
+    for flag, settings in options.items():
+        parser.add_argument(flag, **settings)
     args = parser.parse_args(argv)
     kwargs = {name: getattr(args, name) for name in (flag.lstrip("-").replace("-", "_") for flag in options)
               if getattr(args, name) is not None}
