@@ -19,8 +19,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("engine", "graphviz_backend", "pages"),  # Value and its ops; Graphviz; the page kit
     ("nn", "losses", "optim", "gradcheck", "expr", "datasets"),  # built from Values
     ("trace",),  # a graph's derivations
-    ("blocks", "equations"),  # a graph seen one scope at a time; a network's layer equations
-    ("viz", "exercises"),  # pictures of a graph; questions about it
+    ("blocks", "exercises"),  # a graph seen one scope at a time; questions about a graph
+    ("viz", "equations"),  # pictures of a graph (by node, or by block); a network's layer equations
     ("stepper", "recorder"),  # the pages
     ("tinygrad_edu",),  # the package's face: Value, no_grad, nn, losses, optim; a Value shown in Jupyter
     ("cli",),  # the library's commands
