@@ -148,7 +148,7 @@ def test_the_picture_has_one_box_per_block_and_the_jacobian_shape_on_each_edge()
     assert source.count("style=\"filled,rounded\"") == 5  # five boxes
     assert 'label="layer1\\n4 op nodes\\n4 inputs → 2 outputs"' in source
     assert 'label="(leaves)\\n4 leaves\\n0 inputs → 4 outputs"' in source
-    assert 'label="(no scope)\\n2 op nodes\\n1 input → 1 output\\nL = 4.0153"' in source  # holds the root
+    assert 'label="(no scope)\\n2 op nodes\\n1 input → 1 output\\nL = 4.015"' in source  # holds the root
     assert 'b0 -> b1 [label="4 values\\nJ: 2×4"]' in source
     assert "subgraph cluster_s0 {" in source and "label=head" in source  # head frames head/sum
     assert 'label="sum\\n1 op node\\n2 inputs → 1 output"' in source
@@ -158,7 +158,7 @@ def test_an_expanded_block_shows_its_scalar_nodes_wired_to_the_other_blocks():
     L, scopes, x, w, h, s, o = two_layers()
     source = draw_blocks(graphviz.Digraph(), block_graph(L, scope_of=scopes), expand="layer1").source
     assert 'label="layer1: 4 nodes"' in source
-    assert f'label="v2 = tanh\\ndata {h[0].data:.4f}\\ngrad {h[0].grad:.4f}"' in source
+    assert f'label="v2 = tanh\\ndata {h[0].data:#.4g}\\ngrad {h[0].grad:#.4g}"' in source
     assert "b0 -> b1n0" in source and "b1n0 -> b1n1" in source  # the leaves' box feeds the products
     assert "b1n1 -> b2" in source and "b1n3 -> b2" in source  # both tanh feed head/sum's box
     assert 'b1n0 [label="v1 = *\\ndata 0.5000' in source

@@ -67,7 +67,7 @@ def test_a_node_used_twice_is_a_sum_over_its_users():
     assert q.topic == "a sum over several users" and q.answer == 8.0
     assert "x is used 3 times: add the contributions" in q.hint
     assert q.solution == ("∂L/∂x = ∂(x*x)/∂x · ∂L/∂(x*x) + ∂(x*x)/∂x · ∂L/∂(x*x) + ∂(2*x)/∂x · ∂L/∂(2*x) = "
-                          "3.0000 × 1.0000 + 3.0000 × 1.0000 + 2.0000 × 1.0000 = 8.0000")
+                          "3.000 × 1.000 + 3.000 × 1.000 + 2.000 × 1.000 = 8.000")
     assert q.check("8").ok and q.check("2*x + 2").ok
     assert not q.check("x + 2").ok  # one contribution of x*x forgotten
     assert [c.kind for c in Exercise(L).questions()].count("local") == 5  # L: 2 edges, x*x: 2, 2*x: 1
@@ -148,7 +148,7 @@ def test_a_formula_right_here_but_wrong_elsewhere_does_not_pass():
     assert q.check("2").ok
     v = q.check("x")
     assert v.status == "wrong" and v.message.startswith("x is right here, but not as a formula: at x = ")
-    assert v.message.endswith("and the answer there is 2.0000")
+    assert v.message.endswith("and the answer there is 2.000")
     assert not qs["∂L/∂x"].check("7").ok or qs["∂L/∂x"].check("7").ok  # 2 + y = 7: a number, here
     assert qs["∂L/∂x"].check("2 + y").ok
     assert qs["∂L/∂x"].check("x + 5").status == "wrong"  # = 7 here, not where x or y move
@@ -248,8 +248,8 @@ def test_a_quiz_gives_a_hint_then_the_answer_and_scores_the_kinds_missed():
 def test_run_reads_answers_and_stops_cleanly_when_they_run_out():
     out = io.StringIO()
     run(Quiz(Exercise(parse("3*x", x=2)).questions()), iter(["3"]), out=out, intro="hello")
-    assert out.getvalue() == ("hello\n\n[1/1] the local derivative of *   (L = 6.0000, x = 2.0000)\n"
-                              "  ∂(3*x)/∂x = ? 3\n  ✓ right: 3.0000\n\n"
+    assert out.getvalue() == ("hello\n\n[1/1] the local derivative of *   (L = 6.000, x = 2.000)\n"
+                              "  ∂(3*x)/∂x = ? 3\n  ✓ right: 3.000\n\n"
                               "Score: 1 of 1 right (1 at the first try)\nNothing missed.\n")
     out = io.StringIO()
     run(Quiz(Exercise(neuron()).questions()), iter(["1 - L**2"]), out=out)
@@ -546,5 +546,5 @@ def test_extra_names_must_be_identifiers_nodes_of_the_graph_or_finite_numbers():
 def test_a_leaf_alone_has_no_questions(tmp_path):
     assert Exercise(Value(1.0, label="x")).questions() == []
     r = quiz_command("x", "x=1", cwd=tmp_path)
-    assert r.returncode == 0 and r.stdout.startswith("x = 1.0000 at x = 1\n0 questions")
+    assert r.returncode == 0 and r.stdout.startswith("x = 1.000 at x = 1\n0 questions")
     assert r.stdout.endswith("No questions were asked.\n")

@@ -77,7 +77,7 @@ def test_the_issue_neuron_after_backward():
     frames = _frames(L)
     (w,) = [leaf for leaf in leaves(L) if leaf.label == "w"]
     assert f"{frames[-1].grads[w]:.4f}" == "1.0019" and w.grad == frames[-1].grads[w]
-    assert frames[3].equation == "∂L/∂b += ∂(w*x + b)/∂b · ∂L/∂(w*x + b) = 1.0000 × 0.5010 = 0.5010"
+    assert frames[3].equation == "∂L/∂b += ∂(w*x + b)/∂b · ∂L/∂(w*x + b) = 1.000 × 0.5010 = 0.5010"
 
 
 def test_frames_need_a_value():
@@ -130,7 +130,7 @@ def test_the_page_steps_through_the_backward_pass(browser, tmp_path, graphviz_ba
     page.click("#next")
     first = state(page)
     assert first["counter"] == "Step 1 / 6"
-    assert first["equation"] == equations[0] == "∂L/∂v3 += ∂(v3*3)/∂v3 · ∂L/∂L = 3.0000 × 1.0000 = 3.0000"
+    assert first["equation"] == equations[0] == "∂L/∂v3 += ∂(v3*3)/∂v3 · ∂L/∂L = 3.000 × 1.000 = 3.000"
     assert first["highlighted"] == ["L"]
 
     page.keyboard.press("ArrowRight")
@@ -184,7 +184,7 @@ def test_the_animate_command_writes_the_page(tmp_path, graphviz_backend):
     page = out.read_text(encoding="utf-8")
     assert "<title>Backpropagation through L = tanh(w*x + b)</title>" in page
     assert page.count("<svg") == 1  # one drawing, restyled per step
-    assert "∂L/∂w += ∂(w*x)/∂w · ∂L/∂(w*x) = 2.0000 × " in page
+    assert "∂L/∂w += ∂(w*x)/∂w · ∂L/∂(w*x) = 2.000 × " in page
     wrong = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x", "x=1", "-o", "x.png"],
                            capture_output=True, text=True, cwd=tmp_path)
     assert wrong.returncode == 2 and "x.png: the file name should end in .html or .htm" in wrong.stderr
@@ -203,14 +203,14 @@ def test_predict_mode_asks_each_steps_gradient_before_showing_it(browser, tmp_pa
     assert page.inner_text("#counter") == "Step 0 / 6" and page.inner_text("#prompt") == "∂L/∂(w*x + b) = ?"
     page.fill("#answer", "2")  # right: ∂L/∂v = w = 2
     page.press("#answer", "Enter")
-    assert page.inner_text("#verdict") == "✓ right: ∂L/∂(w*x + b) = 2.0000"
+    assert page.inner_text("#verdict") == "✓ right: ∂L/∂(w*x + b) = 2.000"
     assert page.inner_text("#counter") == "Step 1 / 6" and page.inner_text("#score") == "Score: 1 of 1 right"
 
     page.keyboard.press("ArrowRight")  # step 2: ∂L/∂w = 5 from the root (w·(w*x + b))
     assert page.inner_text("#prompt") == "∂L/∂w = ?" and page.inner_text("#counter") == "Step 1 / 6"
     page.fill("#answer", "4.9")  # wrong (0.1 off: beyond the tolerance)
     page.press("#answer", "Enter")
-    assert page.inner_text("#verdict") == "✗ 4.9 is not it: ∂L/∂w = 5.0000"
+    assert page.inner_text("#verdict") == "✗ 4.9 is not it: ∂L/∂w = 5.000"
     assert page.inner_text("#counter") == "Step 2 / 6" and page.inner_text("#score") == "Score: 1 of 2 right"
 
     page.click("#next")  # step 3: ∂L/∂(w*x) = 2
@@ -225,7 +225,7 @@ def test_predict_mode_asks_each_steps_gradient_before_showing_it(browser, tmp_pa
         page.click("#next")
         if answer == "11":
             assert page.inner_text("#prompt") == (
-                "∂L/∂w = ? (w already has 5.0000 from another user: add this step's share)")
+                "∂L/∂w = ? (w already has 5.000 from another user: add this step's share)")
         page.fill("#answer", answer)
         page.press("#answer", "Enter")
     assert page.inner_text("#counter") == "Step 6 / 6 — done"

@@ -2,14 +2,15 @@
 style writes every line, and the LaTeX (slides) and Markdown (notebook) math is well formed."""
 
 import math
+import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value, engine
 from tinygrad_edu.expr import parse
-from tinygrad_edu.trace import explain
+from tinygrad_edu.trace import explain, node_names, number, shown_steps, step_equation, trace_backward
 
 # Labels a learner (or a fuzzer) might give: LaTeX's specials, brackets, unicode, numbers, formulas.
 ODD_LABELS = ["w", "x_1", "w1[0,2]", "a{b}", "}", "{", "50%", "#1", "$x$", "a&b", "~", "^", "\\", "\\alpha",
@@ -142,19 +143,19 @@ def test_numbers_are_written_as_latex_numbers():
 
 def test_a_leaf_alone_lists_no_leaf_gradient_of_itself():
     # issue 18 item 16: `explain "3"` listed ∂L/∂L among the gradients of the leaves
-    assert explain(parse("3")) == "Backward pass, one chain-rule step per line:\n  ∂L/∂L = 1.0000\n"
+    assert explain(parse("3")) == "Backward pass, one chain-rule step per line:\n  ∂L/∂L = 1.000\n"
     x = Value(2.0, label="x")
     assert "Gradients of the leaves" not in explain(x)
-    assert explain(x, lr=0.1).endswith("  x ← x − α·∂x/∂x = 2.0000 − 0.1 × 1.0000 = 1.9000\n")
+    assert explain(x, lr=0.1).endswith("  x ← x − α·∂x/∂x = 2.000 − 0.1 × 1.000 = 1.900\n")
 
 
 def test_definition_writes_a_name_once():
-    # issue 18 item 16: `tinygrad-edu explain "x" x=2` printed "x = x = 2.0000"
+    # issue 18 item 16: `tinygrad-edu explain "x" x=2` printed "x = x = 2.000"
     from tinygrad_edu.trace import definition
 
-    assert definition(parse("x", x=2), "x") == "x = 2.0000"
-    assert definition(parse("x*x", x=2), "x*x") == "L = x*x = 4.0000"
-    assert definition(parse("3"), " 3") == "L = 3 = 3.0000"
+    assert definition(parse("x", x=2), "x") == "x = 2.000"
+    assert definition(parse("x*x", x=2), "x*x") == "L = x*x = 4.000"
+    assert definition(parse("3"), " 3") == "L = 3 = 3.000"
     with pytest.raises(TypeError, match="definition\\(expression\\): the text root was made from, got int: 3"):
         definition(parse("3"), 3)
 
@@ -167,4 +168,130 @@ def test_the_explain_and_quiz_commands_write_a_lone_variable_once():
         done = subprocess.run([sys.executable, "-m", "tinygrad_edu", *command], capture_output=True, text=True,
                               input="")
         assert done.returncode == 0, done.stderr
-        assert done.stdout.splitlines()[0].startswith("x = 2.0000"), done.stdout
+        assert done.stdout.splitlines()[0].startswith("x = 2.000"), done.stdout
+
+
+# -- every printed line's arithmetic holds at its printed precision (issue 18 item 7) ----------
+NUM = r"-?(?:\d+(?:\.\d*)?(?:e[-+]\d+)?|inf|nan)"
+ARITHMETIC = re.compile(rf"(?<== )({NUM}(?: [×+−] {NUM})+) = ({NUM})(?= |$|,)")
+LATEX_NUM = r"-?\d+(?:\.\d+)?(?: \\times 10\^\{-?\d+\})?|\\mathrm\{NaN\}|-?\\infty"
+
+
+def interval(text):
+    """The numbers a printed number stands for: 2.000 is [1.9995, 2.0005], 1.808e-05 is
+    [1.8075e-05, 1.8085e-05], 0 is exactly 0."""
+    value = float(text)
+    mantissa, _, exponent = text.partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    half = 0.0 if value == 0 else 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+    return value - half, value + half
+
+
+def significant_digits(text):
+    digits = text.lstrip("-").partition("e")[0].replace(".", "").lstrip("0")
+    return len(digits)
+
+
+def holds(expression, result):
+    """Whether ``a × b + c × d − e = r`` (as printed) can be true for numbers that print as these."""
+    numbers = re.findall(NUM, expression) + [result]
+    if any(n.lstrip("-") in ("nan", "inf") for n in numbers):
+        return True  # NaN and inf are as the engine gives them; no precision to check
+    low = high = 0.0
+    for sign, term in re.findall(rf"(^|[+−] )((?:{NUM})(?: × {NUM})*)", expression):
+        lo, hi = 1.0, 1.0
+        for factor in term.split(" × "):
+            a, b = interval(factor)
+            corners = [lo * a, lo * b, hi * a, hi * b]
+            lo, hi = min(corners), max(corners)
+        if sign.startswith("−"):
+            lo, hi = -hi, -lo
+        low, high = low + lo, high + hi
+    r_low, r_high = interval(result)
+    slack = 1e-9 * max(abs(low), abs(high), abs(r_low))  # the test's own float rounding
+    return low - slack <= r_high and r_low <= high + slack
+
+
+def assert_arithmetic_holds(text):
+    """Every ``… = a × b = c`` and ``… = a − l × b = c`` in text holds at its printed precision, and
+    every running sum ``→ ∂L/∂w = s`` is the previous one plus the step's contribution."""
+    checked = 0
+    totals = {}
+    for line in text.splitlines():
+        for expression, result in ARITHMETIC.findall(line):
+            assert holds(expression, result), line
+            checked += 1
+            for n in re.findall(NUM, expression) + [result]:
+                assert n.lstrip("-") in ("0", "nan", "inf") or significant_digits(n) >= 4 or "." not in n \
+                    or "α" in line and n == re.findall(NUM, expression)[1], (n, line)
+        step = re.fullmatch(rf"  (∂\S+) \+= .* = ({NUM})(?: → \1 = ({NUM}))?", line)
+        if step:
+            name, contribution, total = step.groups()
+            if total is not None:
+                assert name in totals and holds(f"{totals[name]} + {contribution}", total), line
+            totals[name] = total or contribution
+    return checked
+
+
+def latex_numbers(row):
+    r"""The numbers of a LaTeX row's arithmetic, written back as text: 1.808 \times 10^{-5} → 1.808e-05."""
+    found = []
+    for n in re.findall(rf"(?<== )(?:{LATEX_NUM})(?: (?:\\times|-|\+) (?:{LATEX_NUM}))*(?= = |$| \\;)", row):
+        for factor in re.findall(LATEX_NUM, n):
+            mantissa, _, power = factor.partition(r" \times 10^{")
+            number = mantissa + (f"e{int(power.rstrip('}')):+03d}" if power else "")
+            found.append(number.replace(r"\mathrm{NaN}", "nan").replace(r"\infty", "inf"))
+    return found
+
+
+def text_numbers(row):
+    """The numbers of a row's arithmetic: those after an = (not the 1 of v1)."""
+    return [n for run in re.findall(rf"(?<== ){NUM}(?: [×+−] {NUM})*(?= |$)", row) for n in re.findall(NUM, run)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs(labels=st.sampled_from(["a", "b", "c", "w", "x"])), st.sampled_from([None, 0.1, 0.003, 1.5]))
+def test_every_printed_line_holds_at_its_printed_precision_in_every_style(root, lr):
+    names = [name for node, name in node_names(root).items() if not node.is_constant]
+    assume(len(set(names)) == len(names))  # running sums are told apart by name
+    text = explain(root, lr=lr)
+    assert_arithmetic_holds(text)
+    rows = [line.strip() for line in text.splitlines() if line.startswith("  ")]
+    latex = [line.removesuffix(r" \\") for line in explain(root, style="latex", lr=lr).splitlines()[1:-1]
+             if not line.startswith(r"\intertext")]
+    markdown = [line[3:-1] for line in explain(root, style="markdown", lr=lr).splitlines() if line.startswith("- ")]
+    for row, tex, md in zip(rows, latex, markdown, strict=True):
+        assert latex_numbers(tex) == text_numbers(row), (tex, row)
+        assert md == tex.replace(" &", " ", 1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs(labels=st.sampled_from(["a", "b", "c", "w", "x"])))
+def test_the_quiz_and_the_pages_print_true_arithmetic(root):
+    from tinygrad_edu.exercises import Exercise
+
+    lines = [step_equation(step, node_names(root), root) for step in shown_steps(trace_backward(root))]
+    try:
+        questions = Exercise(root).questions()
+    except (ValueError, ArithmeticError, NotImplementedError):
+        questions = []
+    lines += [q.solution for q in questions] + [q.hint for q in questions] + [q.context for q in questions]
+    assert_arithmetic_holds("\n".join(lines))
+
+
+def test_the_issue_example_holds_now():
+    # 1/(1 + exp(-(w*x))) at w=3, x=2 printed 2.0000 × 0.0025 = 0.0049 (2 × 0.0025 is 0.005)
+    text = explain(parse("1/(1 + exp(-(w*x)))", w=3, x=2))
+    assert "  ∂L/∂w += ∂(w*x)/∂w · ∂L/∂(w*x) = 2.000 × 0.002467 = 0.004933\n" in text
+    assert assert_arithmetic_holds(text) >= 5
+    with pytest.raises(AssertionError):
+        assert_arithmetic_holds("  ∂L/∂w += ∂v1/∂w · ∂L/∂v1 = 2.000 × 0.0025 = 0.0049")
+
+
+@pytest.mark.parametrize(("x", "written"), [
+    (0.0, "0"), (-0.0, "0"), (1.0, "1.000"), (-1.2, "-1.200"), (11.0, "11.00"), (0.0024665, "0.002466"),
+    (1.808e-05, "1.808e-05"), (1e-4, "0.0001000"), (9999.4, "9999"), (9999.5, "10000"), (12345.6, "12346"),
+    (999999.4, "1.000e+06"), (1.5e300, "1.500e+300"), (math.nan, "nan"), (-math.inf, "-inf"),
+])
+def test_number_keeps_four_significant_digits(x, written):
+    assert number(x) == written

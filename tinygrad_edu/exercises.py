@@ -246,7 +246,7 @@ class Exercise:
 
     # -- the points a formula is checked at ----------------------------------------------------
     def _point(self, nodes: dict[Value, Value]) -> Point:
-        where = ", ".join(f"{self.names[leaf]} = {nodes[leaf].data:.6g}" for leaf in leaves(self.root))
+        where = ", ".join(f"{self.names[leaf]} = {number(nodes[leaf].data)}" for leaf in leaves(self.root))
         return Point(nodes, gradients(nodes[self.root]), where)
 
     def _points(self, seed: int) -> list[Point]:

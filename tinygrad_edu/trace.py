@@ -167,11 +167,25 @@ def shown_steps(steps: list[BackwardStep]) -> list[BackwardStep]:
 
 
 # -- writing the derivation ------------------------------------------------------------------
+SIGNIFICANT = 4  # digits every number shows: a product of two is then right to about 3 digits
+
+
 def number(x: float) -> str:
-    """4 decimals (as on the board), scientific notation for numbers that would not show."""
-    if x == 0.0 or 1e-4 <= abs(x) < 1e6 or not math.isfinite(x):
-        return f"{x + 0.0:.4f}"  # + 0.0 turns -0.0 into 0.0
-    return f"{x:.4e}"
+    """x to SIGNIFICANT significant digits, the one way the project writes a number for a learner:
+    ``2.000``, ``-0.5000``, ``0.002467``, ``1.808e-05``, ``11.00``; a whole part up to a million in
+    full (``12346``, never fewer digits than 4); 0 as ``0``; ``nan``, ``inf`` as Python writes them.
+
+    Every number keeps the same relative precision, so each printed line of arithmetic holds at
+    its printed precision: ``2.000 × 0.002467 = 0.004933``, where fixed decimals would print
+    ``2.0000 × 0.0025 = 0.0049``.
+    """
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0.0:
+        return "0"  # -0.0 too
+    if 10.0 ** SIGNIFICANT <= abs(float(f"{x:.{SIGNIFICANT - 1}e}")) < 1e6:  # 9999.5 rounds up to 10000
+        return f"{x:.0f}"
+    return f"{x:#.{SIGNIFICANT}g}".rstrip(".")  # the # keeps 2.000's zeros; 1235. loses its dot
 
 
 @dataclass(frozen=True)
