@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises import MAX_ANSWER, TOLERANCE, Exercise, Quiz, is_close, replay, run
+from tinygrad_edu.exercises import MAX_ANSWER, MOVED_POINTS, TOLERANCE, Exercise, Quiz, is_close, replay, run
 from tinygrad_edu.expr import parse
-from tinygrad_edu.trace import forward_order, node_names
+from tinygrad_edu.trace import forward_order, leaves, node_names, number
 
 NEURON = ("tanh(w*x + b)", {"w": -3.0, "x": 2.0, "b": 6.88})
 T = math.tanh(0.88)  # w*x + b = 0.88
@@ -254,7 +254,7 @@ def test_run_reads_answers_and_stops_cleanly_when_they_run_out():
     out = io.StringIO()
     run(Quiz(Exercise(neuron()).questions()), iter(["1 - L**2"]), out=out)
     assert out.getvalue().endswith("(no more answers)\n\nScore: 1 of 1 right (1 at the first try); "
-                                   "8 of 9 questions not answered\nNothing missed.\n")
+                                   "8 of 9 questions not answered\nNothing missed in the 1 answered.\n")
 
 
 def test_run_at_a_prompt_stops_on_ctrl_c_with_the_score_so_far(monkeypatch):
@@ -270,7 +270,7 @@ def test_run_at_a_prompt_stops_on_ctrl_c_with_the_score_so_far(monkeypatch):
     out = io.StringIO()
     run(Quiz(Exercise(neuron()).questions()), out=out)
     assert out.getvalue().endswith("\n(stopped)\n\nScore: 1 of 1 right (1 at the first try); "
-                                   "8 of 9 questions not answered\nNothing missed.\n")
+                                   "8 of 9 questions not answered\nNothing missed in the 1 answered.\n")
 
 
 # -- the command line -------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_a_scripted_quiz_prints_questions_verdicts_and_the_score(tmp_path):
     lines = r.stdout.splitlines()
     assert lines[:2] == [
         "L = tanh(w*x + b) = 0.7064 at w = -3, x = 2, b = 6.88",
-        "9 questions, in the order backward() works. Answer with a number (within 0.001) or a formula in "
+        "9 questions, in the order backward() works. Answer with a number (within 0.1%) or a formula in "
         "w, x, b, L; 3 tries each."]
     assert "  ∂(w*x)/∂x = ? 2" in lines and "  ✗ 2 is not it" in lines
     assert "  ∂L/∂w = ? 2*(1-L**2)" in lines  # right here (x = 2), but x moves
@@ -394,7 +394,8 @@ def test_a_walkthrough_goes_on_when_the_answers_run_out_and_without_quiz_asks_no
     out = capsys.readouterr().out
     assert "(no more answers: the walkthrough goes on without questions)" in out
     assert out.count("Your turn") == 2 and "Step 7/7" in out
-    assert "Score: 1 of 1 right (1 at the first try); 1 of 2 questions not answered\nNothing missed." in out
+    assert ("Score: 1 of 1 right (1 at the first try); 1 of 2 questions not answered\n"
+            "Nothing missed in the 1 answered.") in out
     tour = chain_rule.tour()
     tour.play()
     assert "Your turn" not in capsys.readouterr().out and tour.score().startswith("(not in quiz mode")
@@ -504,7 +505,7 @@ def test_quiz_in_a_terminal_stops_on_ctrl_c_with_the_score(tmp_path):
         read_until(lambda: out.count(b"= ? ") == 2)
         time.sleep(0.3)
         os.write(fd, b"\x03")  # Ctrl-C at the second prompt
-        read_until(lambda: b"Nothing missed." in out)
+        read_until(lambda: b"Nothing missed in the 1 answered." in out)
         for _ in range(100):  # the child ends by itself; a wait that cannot hang
             finished, status = os.waitpid(pid, os.WNOHANG)
             if finished:
@@ -526,7 +527,7 @@ def test_quiz_in_a_terminal_stops_on_ctrl_c_with_the_score(tmp_path):
 def test_the_true_formula_passes_anywhere_and_a_nudged_one_never(w, x, b):
     qs = by_prompt(Exercise(parse("tanh(w*x + b)", w=w, x=x, b=b)), only="grads")
     q = qs["∂L/∂x"]
-    assert q.check("w*(1 - L**2)").ok and q.check(f"{q.answer:.4f}").ok
+    assert q.check("w*(1 - L**2)").ok and q.check(f"{q.answer:.4g}").ok  # 4 significant digits, as printed
     assert q.check("w*(1 - L**2) + 0.01").status == "wrong"
     assert qs["∂L/∂w"].check("x*(1 - tanh(w*x + b)**2)").ok
 
@@ -548,3 +549,75 @@ def test_a_leaf_alone_has_no_questions(tmp_path):
     r = quiz_command("x", "x=1", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("x = 1.000 at x = 1\n0 questions")
     assert r.stdout.endswith("No questions were asked.\n")
+
+
+# -- issue 18: verdicts that mean what they say ----------------------------------------------------
+def test_a_verdict_is_true_only_when_right_and_a_number_is_an_answer():
+    q = Exercise(neuron()).questions()[0]  # 1 − tanh(0.88)² = 0.50097...
+    assert not q.check("7") and q.check("0.501") and not q.check("oops")
+    assert q.check(0.501).ok and q.check(0.50097).message == "right: 0.5010"
+    assert q.check(1).status == "wrong" and q.check(1).message == "1.0 is not it"
+    assert q.check(math.nan).message == "nan is not a finite number" and not q.check(math.inf)
+    assert q.check(True).message == "an answer is a number or text, got bool"
+    assert q.check(None).status == "unreadable"
+
+
+def test_the_tolerance_is_relative_so_a_small_gradient_needs_its_digits():
+    # tinygrad-edu quiz "w*x" w=0.00001 x=0.00002: ∂(w*x)/∂w = x = 2e-5; 0 was right (|0 − 2e-5| < 0.001)
+    qs = by_prompt(Exercise(parse("w*x", w=0.00001, x=0.00002)))
+    q = qs["∂(w*x)/∂w"]
+    assert q.answer == 2e-5
+    assert q.check("0").status == "wrong" and q.check(0.0).status == "wrong" and q.check("2.1e-5").status == "wrong"
+    assert q.check("2.0001e-5").ok and q.check("0.00002").ok and q.check("x").ok
+    assert is_close(2.0001e-5, 2e-5) and not is_close(0.0, 2e-5) and not is_close(2.003e-5, 2e-5)
+    assert is_close(1000.9, 1000.0) and not is_close(1001.1, 1000.0) and is_close(1e-13, 0.0)
+    assert not is_close(1e-11, 0.0)  # 1e-12 forgives float round-off around 0, no more
+
+
+def test_a_hint_names_each_gradient_once_and_the_summary_counts_what_was_answered():
+    qs = by_prompt(Exercise(parse("x*x + 3*x", x=2)), only="grads")
+    hint = qs["∂L/∂x"].hint
+    assert hint.endswith("(found before: ∂L/∂(x*x) = 1.000, ∂L/∂(3*x) = 1.000)")  # x*x: one gradient, 2 edges
+    assert hint.count("∂(x*x)/∂x · ∂L/∂(x*x)") == 2
+    quiz = Quiz(Exercise(neuron()).questions())
+    quiz.answer("1 - L**2")
+    assert quiz.score() == ("Score: 1 of 1 right (1 at the first try); 8 of 9 questions not answered\n"
+                            "Nothing missed in the 1 answered.")
+
+
+def test_a_questions_repr_does_not_give_its_answer_away():
+    for q in Exercise(neuron()).questions():
+        shown = repr(q)
+        assert q.solution not in shown and q.hint not in shown and q.prompt in shown
+        assert number(q.answer) not in shown.replace(q.context, "")
+
+
+def test_a_formula_is_checked_at_every_moved_point_it_says():
+    # L = x*x: ∂L/∂x = 2x. The formula 2x + c·∏(x − xⱼ) over all points but one is right at every
+    # point but that one: it must be refused there, whichever it is (checking fewer points lets it by).
+    L = parse("x*x", x=1.3)
+    ex = Exercise(L)
+    q = by_prompt(ex, only="grads")["∂L/∂x"]
+    (x,) = leaves(L)
+    xs = [p.value(x) for p in ex.points]
+    assert len(xs) == 1 + MOVED_POINTS == 4 and len(set(xs)) == 4
+    assert q.check("2*x").message == "right: 2*x = 2.600 here, and the formula holds at 3 nearby points too"
+    for k in range(1, len(xs)):
+        zero_elsewhere = "*".join(f"(x - {xj!r})" for j, xj in enumerate(xs) if j != k)
+        v = q.check(f"2*x + 10000*{zero_elsewhere}")
+        assert v.status == "wrong" and f"at {ex.points[k].where} it gives" in v.message, (k, v)
+
+
+def test_the_relu_kink_belongs_to_the_flat_side_as_in_pytorch():
+    # relu′(0) = 0 (PyTorch's choice): at u = 0 exactly, the moved points stay where u ≤ 0, so the
+    # formula 0·x is right; were 0 counted on the rising side (u ≥ 0), the points would move to
+    # u > 0, where ∂L/∂x = 3, and refuse it.
+    L = parse("3*relu(x)", x=0.0)
+    ex = Exercise(L)
+    (x,) = leaves(L)
+    assert len(ex.points) == 4 and all(p.value(x) < 0 for p in ex.points[1:])
+    q = by_prompt(ex, only="grads")["∂L/∂x"]
+    assert q.answer == 0.0 and q.check("0*x").ok
+    just_above = Exercise(parse("3*relu(x)", x=1e-9))
+    assert all(p.value(leaves(just_above.root)[0]) > 0 for p in just_above.points)
+    assert by_prompt(just_above, only="grads")["∂L/∂x"].check("3 + 0*x").ok

@@ -99,7 +99,8 @@ def test_latex_writes_products_with_cdot_and_powers_as_superscripts():
     ("tanh(v3)", r"\tanh(\mathrm{v3})"), ("relu(x)**2", r"(\operatorname{relu}(x)^{2})"),
     ("exp(x**2)", r"\exp(x^{2})"), ("-v1", r"(-\mathrm{v1})"), ("x**", "(x^{})"),
     ("α", r"{\alpha}"), ("Δw", r"\mathrm{{\Delta}w}"), ("b + Σ w·x", r"(b + \sum w \cdot x)"),
-    ("0.5", "0.5"), ("-0.5", "-0.5"), ("v1*-0.5", r"(\mathrm{v1} \cdot -0.5)"), ("1e-05", r"1 \times 10^{-5}"),
+    ("0.5", "0.5"), ("-0.5", "-0.5"), ("v1*-0.5", r"(\mathrm{v1} \cdot -0.5)"),
+    ("1e-05", r"1 \times 10^{-5}"),
     ("x**1e+20", r"(x^{1 \times 10^{20}})"), ("²a", r"\mathrm{²a}"), ("a{b}%", r"(a\{b\}\%)"),
     ("a + … + b", r"(a + \ldots{} + b)"),
 ])

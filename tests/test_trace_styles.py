@@ -16,7 +16,8 @@ from tinygrad_edu.trace import explain, node_names, number, shown_steps, step_eq
 ODD_LABELS = ["w", "x_1", "w1[0,2]", "a{b}", "}", "{", "50%", "#1", "$x$", "a&b", "~", "^", "\\", "\\alpha",
               "α", "Δw", "x²", "²a", "½", "٣", "[", "]", "(", ")", "((x", "x**", "**", "-", "0.5", "1e-05",
               "…", "·", "×", "é", "日本", "a b", "tanh(", "w*x + b", "|x|", "<b>", "\\\\", "\\$", "'", '"']
-LABELS = st.one_of(st.sampled_from(ODD_LABELS), st.text(st.characters(blacklist_categories=("Cs",)), max_size=5))
+LABELS = st.one_of(st.sampled_from(ODD_LABELS),
+                   st.text(st.characters(blacklist_categories=("Cs",)), max_size=5))
 NUMBERS = st.one_of(st.floats(-3, 3), st.sampled_from([-0.5, 0.5, 2.0, 1e-05, 1e20, -1e-300, 0.0, 3.0]))
 
 
@@ -156,7 +157,7 @@ def test_definition_writes_a_name_once():
     assert definition(parse("x", x=2), "x") == "x = 2.000"
     assert definition(parse("x*x", x=2), "x*x") == "L = x*x = 4.000"
     assert definition(parse("3"), " 3") == "L = 3 = 3.000"
-    with pytest.raises(TypeError, match="definition\\(expression\\): the text root was made from, got int: 3"):
+    with pytest.raises(TypeError, match=r"definition\(expression\): the text root was made from, got int: 3"):
         definition(parse("3"), 3)
 
 
@@ -165,8 +166,8 @@ def test_the_explain_and_quiz_commands_write_a_lone_variable_once():
     import sys
 
     for command in (["explain", "x", "x=2"], ["quiz", "x", "x=2"]):
-        done = subprocess.run([sys.executable, "-m", "tinygrad_edu", *command], capture_output=True, text=True,
-                              input="")
+        done = subprocess.run([sys.executable, "-m", "tinygrad_edu", *command], capture_output=True,
+                              text=True, input="")
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[0].startswith("x = 2.000"), done.stdout
 
@@ -246,7 +247,8 @@ def latex_numbers(row):
 
 def text_numbers(row):
     """The numbers of a row's arithmetic: those after an = (not the 1 of v1)."""
-    return [n for run in re.findall(rf"(?<== ){NUM}(?: [×+−] {NUM})*(?= |$)", row) for n in re.findall(NUM, run)]
+    runs = re.findall(rf"(?<== ){NUM}(?: [×+−] {NUM})*(?= |$)", row)
+    return [n for run in runs for n in re.findall(NUM, run)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -259,7 +261,8 @@ def test_every_printed_line_holds_at_its_printed_precision_in_every_style(root, 
     rows = [line.strip() for line in text.splitlines() if line.startswith("  ")]
     latex = [line.removesuffix(r" \\") for line in explain(root, style="latex", lr=lr).splitlines()[1:-1]
              if not line.startswith(r"\intertext")]
-    markdown = [line[3:-1] for line in explain(root, style="markdown", lr=lr).splitlines() if line.startswith("- ")]
+    markdown = [line[3:-1] for line in explain(root, style="markdown", lr=lr).splitlines()
+                if line.startswith("- ")]
     for row, tex, md in zip(rows, latex, markdown, strict=True):
         assert latex_numbers(tex) == text_numbers(row), (tex, row)
         assert md == tex.replace(" &", " ", 1)

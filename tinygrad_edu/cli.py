@@ -210,7 +210,7 @@ def quiz(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> Non
     tries = f"{args.tries} {'try' if args.tries == 1 else 'tries'} each"
     intro = (definition(root, args.expression) + (f" at {at}" if at else "") + "\n"
              f"{len(questions)} questions, in the order backward() works. Answer with a number (within "
-             f"{TOLERANCE:g}) or a formula in {names}; {tries}."
+             f"{TOLERANCE:.1%}) or a formula in {names}; {tries}."
              + ("" if args.answers is not None else " Ctrl-D stops."))
     if args.answers is None:
         line_editing()

@@ -9,7 +9,9 @@ all its users):
 
 An answer is a number or a formula in the graph's names (``x``, ``1 - L**2``, ``(Z - t)*x1``), read
 with the project's safe parser (``expr.parse``; nothing is ever eval'd). A number must be within
-``TOLERANCE`` of the true value; a formula must be right here *and* at a few points where the leaves
+0.1% of the true value (``is_close``: ``|answer − truth| ≤ TOLERANCE·|truth| + ABSOLUTE``, as
+``torch.isclose`` with rtol=0.001, atol=1e-12), so 0 is not an answer for a gradient of 2e-5; a
+formula must be right here *and* at a few points where the leaves
 are moved a little (``replay`` computes the graph there again), so ``x`` does not pass for ``2``
 because x happens to be 2. A wrong answer gets a hint from the op's rule; ``Quiz`` runs a session
 (tries, the answer after the last one, the score and the kinds of step missed) and ``run`` asks it
@@ -22,6 +24,7 @@ in a terminal.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import os
 import random
@@ -36,18 +39,21 @@ from .engine import Value, topological_order
 from .expr import FUNCTIONS, ExpressionError, parse
 from .trace import _op_text, forward_order, gradients, leaves, node_names, number, operand
 
-__all__ = ["TOLERANCE", "MAX_ANSWER", "Exercise", "Question", "Verdict", "Point", "Quiz", "replay",
-           "is_close", "read_answers", "ask", "run"]
+__all__ = ["TOLERANCE", "ABSOLUTE", "MAX_ANSWER", "Exercise", "Question", "Verdict", "Point", "Quiz",
+           "replay", "is_close", "read_answers", "ask", "run"]
 
-TOLERANCE = 1e-3  # |answer − truth| ≤ 0.001·max(1, |truth|): three decimals are enough
+TOLERANCE = 1e-3  # relative: |answer − truth| ≤ 0.001·|truth| (+ ABSOLUTE): 0.1%, 3 significant digits
+ABSOLUTE = 1e-12  # float round-off around 0, no more: 0 is not 2e-5
 MAX_ANSWER = 1_000  # characters: an answer longer than this is refused before it is parsed
 MOVED_POINTS = 3  # points near this one where a formula must be right too
 MOVE = 0.1  # how far a leaf moves: about 10% of max(1, |x|), in a random direction
 
 
 def is_close(answer: float, truth: float, tolerance: float = TOLERANCE) -> bool:
-    """``|answer − truth| ≤ tolerance·max(1, |truth|)``: absolute for small numbers, relative for large."""
-    return abs(answer - truth) <= tolerance * max(1.0, abs(truth))
+    """``|answer − truth| ≤ tolerance·|truth| + ABSOLUTE``: relative at every size (torch.isclose's
+    rule with rtol=tolerance, atol=1e-12), so a small gradient needs its own digits: for a truth of
+    2e-5, 2.0001e-5 is right and 0 is wrong. ABSOLUTE only forgives float round-off around 0."""
+    return abs(answer - truth) <= tolerance * abs(truth) + ABSOLUTE
 
 
 # -- the graph at other values of its leaves ---------------------------------------------------
@@ -153,6 +159,9 @@ class Verdict:
     def ok(self) -> bool:
         return self.status == "right"
 
+    def __bool__(self) -> bool:  # ``if question.check(answer):`` means right
+        return self.ok
+
 
 @dataclass(frozen=True, eq=False)
 class Question:
@@ -170,8 +179,8 @@ class Question:
     kind: str = "value"
     topic: str = ""
     context: str = ""
-    hint: str = ""
-    solution: str = ""
+    hint: str = field(default="", repr=False)  # the repr shows the question, never its answer
+    solution: str = field(default="", repr=False)
     formula: bool = False
 
     @property
@@ -179,8 +188,8 @@ class Question:
         """The true value here."""
         return self.truth(self.exercise.points[0])
 
-    def check(self, text: str) -> Verdict:
-        return self.exercise.check(self, text)
+    def check(self, answer: str | float) -> Verdict:
+        return self.exercise.check(self, answer)
 
 
 _IDENTIFIER = re.compile(r"\b[^\W\d]\w*")
@@ -251,7 +260,8 @@ class Exercise:
 
     def _points(self, seed: int) -> list[Point]:
         """This point, then up to MOVED_POINTS points with every leaf moved a little. A move that
-        leaves an op's domain (log of a negative number) or crosses a relu's kink is made smaller."""
+        leaves an op's domain (log of a negative number) or crosses a relu's kink is made smaller,
+        then tried the other way (a leaf at relu's kink, u = 0, can only move to u < 0)."""
         here = {node: node for node in forward_order(self.root)}
         points = [self._point(here)]
         kinks = _kinks(self.root, here)
@@ -260,18 +270,16 @@ class Exercise:
             directions = {leaf: rng.choice((-1, 1)) * rng.uniform(0.5, 1.0) for leaf in leaves(self.root)}
             if not directions:
                 break
-            scale = MOVE
-            for _ in range(6):
+            for scale in [MOVE / 4 ** k for k in range(6)] + [-MOVE / 4 ** k for k in range(6)]:
                 moved = {leaf: leaf.data + scale * d * max(1.0, abs(leaf.data))
                          for leaf, d in directions.items()}
                 try:
                     nodes = replay(self.root, moved)
-                    if _kinks(self.root, nodes) == kinks:
-                        points.append(self._point(nodes))
-                        break
                 except (ValueError, ArithmeticError):
-                    pass
-                scale /= 4
+                    continue
+                if _kinks(self.root, nodes) == kinks:
+                    points.append(self._point(nodes))
+                    break
         return points
 
     # -- questions ------------------------------------------------------------------------------
@@ -288,7 +296,8 @@ class Exercise:
         users = self._users(node)
         terms = [(here.local(user, i), here.grad(user)) for user, i in users]
         factors = " + ".join(f"{self._local_prompt(u, i)} · ∂{L}/∂{operand(names[u])}" for u, i in users)
-        above = ", ".join(f"∂{L}/∂{operand(names[u])} = {number(g)}" for (u, _), (_, g) in zip(users, terms))
+        above = ", ".join(dict.fromkeys(  # x*x uses x twice: its gradient is found once
+            f"∂{L}/∂{operand(names[u])} = {number(g)}" for (u, _), (_, g) in zip(users, terms)))
         worked = " + ".join(f"{number(a)} × {number(g)}" for a, g in terms)
         total = f"∂{L}/∂{operand(names[node])}"
         if len(users) > 1:
@@ -351,11 +360,16 @@ class Exercise:
         return asked
 
     # -- checking an answer ---------------------------------------------------------------------
-    def check(self, question: Question, text: str) -> Verdict:
-        """Whether ``text`` (a number or a formula in this graph's names) answers ``question``."""
-        if not isinstance(text, str):
-            return Verdict("unreadable", f"an answer is text, got {type(text).__name__}")
-        text = text.strip()
+    def check(self, question: Question, answer: str | float) -> Verdict:
+        """Whether ``answer`` (a number, or text: a number or a formula in this graph's names)
+        answers ``question``."""
+        if isinstance(answer, numbers.Real) and not isinstance(answer, bool):
+            if not math.isfinite(answer):
+                return Verdict("unreadable", f"{answer} is not a finite number")
+            answer = repr(float(answer))  # read as the text of the same number: 0.501, 2e-05
+        if not isinstance(answer, str):
+            return Verdict("unreadable", f"an answer is a number or text, got {type(answer).__name__}")
+        text = answer.strip()
         if not text:
             return Verdict("unreadable", "no answer: type a number or a formula")
         if len(text) > MAX_ANSWER:
@@ -392,6 +406,9 @@ class Exercise:
                          else f"gives {number(value)}")
                 return Verdict("wrong", f"{text} is right here, but not as a formula: at {point.where} it "
                                f"{gives}, and the answer there is {number(truth)}")
+        if not moved:  # no leaf could move (not expected: see _points): say what was checked
+            return Verdict("right", f"right: {text} = {number(question.truth(here))} here (the formula "
+                           "could not be checked elsewhere)")
         return Verdict("right", f"right: {text} = {number(question.truth(here))} here, and the "
                        f"formula holds at {len(moved)} nearby point{'s' if len(moved) != 1 else ''} too")
 
@@ -499,7 +516,8 @@ class Quiz:
                 f"{topic} ({len(rs)}{'' if all(rs) else f', {len(rs) - sum(rs)} not at all'})"
                 for topic, rs in missed.items()))
         elif asked:
-            lines.append("Nothing missed.")
+            lines.append("Nothing missed." if len(asked) == total
+                         else f"Nothing missed in the {len(asked)} answered.")
         return "\n".join(lines)
 
 

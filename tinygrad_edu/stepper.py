@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import Value
-from .exercises import TOLERANCE
+from .exercises import ABSOLUTE, TOLERANCE
 from .files import write_atomic
 from .pages import build, inline_svg
 from .trace import (BackwardStep, forward_order, leaves, node_names, number, operand, step_equation,
@@ -104,8 +104,8 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None, 
     double click. Pure, as ``backward_frames`` is: no ``.grad`` changes.
 
     ``quiz=True``: predict mode. Before each step is shown, an input box asks for the gradient it
-    produces (∂L/∂parent, the sum so far); Enter checks the number within
-    ``exercises.TOLERANCE`` (as ``tinygrad-edu quiz`` does), says right or wrong, then shows the
+    produces (∂L/∂parent, the sum so far); Enter checks the number as ``exercises.is_close``
+    does (within 0.1%, as ``tinygrad-edu quiz`` does), says right or wrong, then shows the
     step. A score line counts the steps answered; the derivation shows answered steps only, and
     the picture no number a pending question asks for.
     """
@@ -126,7 +126,8 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None, 
             "leaf": shown_leaves.index(parent) if parent in shown_leaves else -1,
             "value": number(frame.grads[parent]), "ask": _question(frame, before, names, L) if quiz else None})
     data = {
-        "quiz": quiz, "tolerance": TOLERANCE, "root": ids[root], "rootField": grad_field(1.0),
+        "quiz": quiz, "tolerance": TOLERANCE, "absolute": ABSOLUTE, "root": ids[root],
+        "rootField": grad_field(1.0),
         "blank": grad_field(None), "start": {"title": frames[0].title, "equation": frames[0].equation},
         "nodes": [ids[node] for node in ids if not node.is_constant],
         "leaves": [f"∂{names[root]}/∂{names[leaf]}" for leaf in shown_leaves], "steps": steps,

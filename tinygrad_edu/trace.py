@@ -60,8 +60,8 @@ def definition(root: Value, expression: str) -> str:
     ``x = 2.000``, not ``x = x = 2.000``."""
     name = node_names(_check_root(root, "definition"))[root]
     if not isinstance(expression, str):
-        raise TypeError(f"definition(expression): the text root was made from, got {type(expression).__name__}: "
-                        f"{expression!r}")
+        raise TypeError("definition(expression): the text root was made from, got "
+                        f"{type(expression).__name__}: {expression!r}")
     named = name if expression.strip() == name else f"{name} = {expression.strip()}"
     return f"{named} = {number(root.data)}"
 
@@ -431,7 +431,8 @@ def _step_row(step: BackwardStep, names: dict[Value, str], root: Value, root_op:
     local = s.d(root_op if step.node is root else names[step.node], names[step.parent])
     grad_parent = s.d(L, names[step.parent])
     rhs = (f"{local}{s.dot}{s.d(L, names[step.node])} = "
-           f"{s.number(step.local_grad)}{s.times}{s.number(step.upstream_grad)} = {s.number(step.contribution)}")
+           f"{s.number(step.local_grad)}{s.times}{s.number(step.upstream_grad)} = "
+           f"{s.number(step.contribution)}")
     if step.parent_grad_after != step.contribution:  # it already had gradient: show the sum
         rhs += f"{s.relations['->']}{grad_parent} = {s.number(step.parent_grad_after)}"
     return grad_parent, "+=", rhs

@@ -80,7 +80,7 @@
       return;
     }
     var value = Number(text);
-    var ok = Math.abs(value - q.answer) <= data.tolerance * Math.max(1, Math.abs(q.answer));
+    var ok = Math.abs(value - q.answer) <= data.tolerance * Math.abs(q.answer) + data.absolute;  // exercises.is_close
     answered += 1;
     right += ok ? 1 : 0;
     done[pending] = true;
