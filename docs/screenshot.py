@@ -63,16 +63,16 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(reason)
     with tempfile.TemporaryDirectory() as tmp:
         if args.training:
-            page_path, size, presses = training_page(Path(tmp)), (1400, 1000), (args.step or 25) - 1
+            page_path, presses = training_page(Path(tmp)), (args.step or 25) - 1
         else:
             page_path = write_stepper_html(neuron(), Path(tmp) / "stepper.html",
                                            title="Backpropagation through o = tanh(x1·w1 + x2·w2 + b)")
-            size, presses = (1280, 700), 4 if args.step is None else args.step
-        with offline_page(width=size[0], height=size[1]) as (page, blocked):
+            presses = 4 if args.step is None else args.step
+        with offline_page(width=1280, height=900) as (page, blocked):  # a laptop's window
             page.goto(page_path.as_uri())
             for _ in range(presses):
                 page.keyboard.press("ArrowRight")
-            write_atomic(args.png, page.screenshot(), parents=True)
+            write_atomic(args.png, page.screenshot(full_page=args.training), parents=True)
     if blocked:
         raise SystemExit(f"the page tried to fetch {blocked}")
     print(f"wrote {args.png}")

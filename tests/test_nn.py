@@ -586,3 +586,30 @@ def test_fused_gradients_match_micrograds_chain():
     assert [p.grad for p in ours.parameters()] == pytest.approx([p.grad for p in theirs.parameters()],
                                                                  rel=1e-13, abs=1e-15)
     assert any(p.grad != 0.0 for p in ours.parameters())
+
+
+# -- the structure of an MLP, as data, and its float forward pass --------------------------------
+def test_describe_gives_sizes_activations_and_parameter_order_and_names():
+    model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=0)
+    s = model.describe()
+    assert s.sizes == (3, 4, 2) and s.activations == ("tanh", "sigmoid")
+    assert s.names == tuple(p.label for p in model.parameters())
+    assert s.names[:5] == ("w1[0,0]", "w1[0,1]", "w1[0,2]", "b1[0]", "w1[1,0]")
+    for l, layer in enumerate(model.layers, 1):
+        for j, neuron in enumerate(layer.neurons):
+            assert model.parameters()[s.position(l, j)] is neuron.b
+            for i, w in enumerate(neuron.w):
+                assert model.parameters()[s.position(l, j, i)] is w
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_the_float_forward_pass_gives_the_models_own_numbers(activation):
+    model = MLP(3, [5, 4, 2], activation=activation, output_activation=activation, seed=2)
+    rng = random.Random(1)
+    points = [[rng.uniform(-3, 3) for _ in range(3)] for _ in range(20)]
+    layers = model.describe().forward([p.data for p in model.parameters()], points)
+    assert [len(layer) for layer in layers] == [5, 4, 2] and all(len(col) == 20 for col in layers[-1])
+    for p, x in enumerate(points):
+        assert [column[p] for column in layers[-1]] == [v.data for v in model(x)]  # bit for bit
+        first = model.layers[0].outputs(x)
+        assert [column[p] for column in layers[0]] == [v.data for v in first]

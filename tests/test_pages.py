@@ -63,7 +63,8 @@ def test_hostile_labels_and_title_reach_the_stepper_page_as_text(browser, tmp_pa
             assert page.inner_text("#counter") == "Step 1 / 5"
             assert PAYLOADS[4] in page.inner_text("#equation")
             page.keyboard.press("End")
-            rows = page.evaluate("() => [...document.querySelectorAll('#grads th')].map(th => th.textContent)")
+            rows = page.evaluate("() => [...document.querySelectorAll('#grads th')]"
+                                 ".map(th => th.textContent)")
             assert rows == [f"∂{PAYLOADS[4]}/∂{label}" for label in PAYLOADS[:3]]
         assert errors == [] and blocked == []
 
@@ -71,7 +72,8 @@ def test_hostile_labels_and_title_reach_the_stepper_page_as_text(browser, tmp_pa
 def test_an_expression_with_a_slot_in_its_comment_makes_a_working_page(browser, tmp_path):
     page, blocked, _ = browser
     out = tmp_path / "x.html"
-    done = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x*2 # {data}", "x=1", "-o", str(out)],
+    done = subprocess.run([sys.executable, "-m", "tinygrad_edu", "animate", "x*2 # {data}", "x=1",
+                           "-o", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     errors = open_page(page, out)

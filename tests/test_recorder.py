@@ -13,7 +13,7 @@ from tinygrad_edu.losses import hinge
 from tinygrad_edu.nn import MLP, Neuron
 from tinygrad_edu.optim import SGD, Adam
 from tinygrad_edu.recorder import KEEP, TrainingRecorder
-from tinygrad_edu.viz import _num as shown  # the format of draw_mlp's numbers, which the page uses too
+from tinygrad_edu.trace import number as shown  # the format of the page's numbers, written in Python
 
 
 def moons(n=24, hidden=(4, 4), seed=0):
@@ -174,18 +174,17 @@ def test_the_page_holds_the_recorded_numbers_and_nothing_from_the_network(tmp_pa
     assert data["names"] == [p.label for p in recorder.model.parameters()]
     assert [s["k"] for s in data["steps"]] == list(range(1, 11)) and data["total"] == 10
     for step, (loss, accuracy, before, grads, after, lr) in zip(data["steps"], seen):
-        assert step["plain"] and step["acc"] == accuracy
-        assert step["loss"] == float(f"{loss:.6g}") and step["lr"] == float(f"{lr:.4g}")
-        assert [shown(v) for v in step["w"]] == [shown(v) for v in before]  # 4 digits, as draw_mlp shows
-        assert [shown(v) for v in step["g"]] == [shown(v) for v in grads]
-        assert [shown(v) for v in step["a"]] == [shown(v) for v in after]
+        assert step["plain"] and step["acc"] == f"{100 * accuracy:.1f}%"
+        assert step["loss"] == shown(loss) and step["lr"] == shown(lr) and step["lossValue"] == loss
+        assert step["w"] == [shown(v) for v in before]  # every number as the page shows it
+        assert step["g"] == [shown(v) for v in grads]
+        assert step["a"] == [shown(v) for v in after]
+        assert step["largest"] == max(range(len(grads)), key=lambda i: abs(grads[i]))
         assert len(step["cells"]) == data["grid"] ** 2 and set(step["cells"]) <= {"0", "1"}
-    assert data["curve"] == [[k, float(f"{loss:.6g}")] for k, (loss, *_) in enumerate(seen, 1)]
-    if "<svg" in text:  # the network as drawn, before the page's script rewrites it: step 1's numbers
-        name, w, g = data["names"][3], seen[0][2][3], seen[0][3][3]
-        assert f"{name} = {shown(w)}</text>" in text.replace("&#45;", "-")
-        assert f"∂L/∂w = {shown(g)}</text>" in text.replace("&#45;", "-")
-        assert f"L = {shown(seen[0][0])}</text>" in text
+    assert data["curve"] == [[k, loss] for k, (loss, *_) in enumerate(seen, 1)]
+    if "<svg" in text:  # the network drawn once: element p{k} is parameter k, no number on it
+        assert all(f'id="p{k}"' in text for k in range(len(data["names"])))
+        assert shown(seen[0][2][3]) not in re.sub(r'(?s)<script.*?</script>', "", text)
     assert not list(tmp_path.glob("sub/.*"))  # written atomically: no temporary file left
 
 
@@ -196,7 +195,8 @@ def test_without_graphviz_the_page_says_so_and_keeps_the_rest(tmp_path, monkeypa
     monkeypatch.setattr(viz, "to_svg", no_backend)
     recorder, _ = recorded_run(3)
     text = recorder.write_html(tmp_path / "run.html").read_text(encoding="utf-8")
-    assert "(no picture of the network: no Graphviz here)" in text and "<svg width=" not in text
+    assert "<svg width=" not in text
+    assert page_data(tmp_path / "run.html")["missing"] == "(no picture of the network: no Graphviz here)"
     assert len(page_data(tmp_path / "run.html")["steps"]) == 3
 
 
@@ -248,7 +248,10 @@ def open_page(page, path):
 def state(page):
     return {
         "counter": page.inner_text("#counter"), "stats": page.inner_text("#stats"),
-        "update": page.inner_text("#update"), "network": page.inner_text("#network"),
+        "update": page.inner_text("#update"),
+        "pens": page.evaluate("() => Object.fromEntries([...document.querySelectorAll('#network g.edge')]"
+                              ".map(g => [g.id, g.querySelector('path').getAttribute('stroke') + ' ' +"
+                              "           g.querySelector('path').getAttribute('stroke-width')]))"),
         "boundary": page.evaluate("() => document.getElementById('boundary').toDataURL()"),
     }
 
@@ -269,8 +272,8 @@ def update_line(name, shot, i):
 
 
 def largest(shot):
-    """The parameter the page follows: the largest |∂L/∂w| as shown (4 digits), the first of equal ones."""
-    grads = [abs(float(shown(g))) for g in shot.grads]
+    """The parameter the page follows: the largest |∂L/∂w|, the first of equal ones."""
+    grads = [abs(g) for g in shot.grads]
     return grads.index(max(grads))
 
 
@@ -286,15 +289,20 @@ def test_the_page_plays_the_run_with_the_recorded_numbers(browser, tmp_path, gra
                               f"α = {shown(shot.lr)}")
     i = largest(shot)
     assert first["update"] == update_line(names[i], shot, i)
-    assert f"{names[3]} = {shown(shots[0].before[3])}" in first["network"]
+    page.hover("#p3 path.hit", force=True)  # a weight's numbers, where the pointer is
+    assert page.inner_text("#tip") == (f"{names[3]}\nw = {shown(shot.before[3])}\n"
+                                       f"∂L/∂w = {shown(shot.grads[3])}\n"
+                                       + update_line(names[3], shot, 3).split(":  ")[1])
 
     slide(page, 6)  # the slider: step, loss, picture and update all move
     seventh = state(page)
     assert seventh["counter"] == "Step 7 of 10"
     assert seventh["stats"].startswith(f"loss {shown(shots[6].loss)} ")
-    assert seventh["network"] != first["network"] and seventh["boundary"] != first["boundary"]
-    assert f"{names[3]} = {shown(shots[6].before[3])}" in seventh["network"]
-    assert f"L = {shown(shots[6].loss)}" in seventh["network"]
+    assert seventh["pens"] != first["pens"] and seventh["boundary"] != first["boundary"]
+    biggest = max(abs(w) for k, w in enumerate(shots[6].before) if names[k].startswith("w"))
+    pens = {f"p{k}": viz.weight_pen(w, biggest) for k, w in enumerate(shots[6].before)
+            if names[k].startswith("w")}
+    assert seventh["pens"] == {k: f"{colour} {float(width):g}" for k, (colour, width) in pens.items()}
 
     page.dispatch_event('#network g[data-param="3"]', "click")  # a clicked weight's update
     assert names[3] == "w1[1,0]" and page.inner_text("#update") == update_line(names[3], shots[6], 3)
@@ -341,3 +349,50 @@ def test_the_page_of_a_classifier_without_a_plane_shows_its_confusion_matrix(bro
     assert cells == [str(n) if n else "·" for n in expected]
     assert errors == [] and blocked == []
 
+
+
+# -- the whole network in its panel, axis labels whole (issue 20) --------------------------------
+INSIDE = """() => {
+    const inside = (r, box) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5 &&
+                               r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5;
+    const panel = document.getElementById('network').getBoundingClientRect();
+    const curve = document.getElementById('curve').getBoundingClientRect();
+    return {network: inside(document.querySelector('#network g.graph').getBoundingClientRect(), panel),
+            layers: [...document.querySelectorAll('#network g.node')]
+                .every(g => inside(g.getBoundingClientRect(), panel)),
+            labels: [...document.querySelectorAll('#curve text')]
+                .map(t => [t.textContent, inside(t.getBoundingClientRect(), curve)])};
+}"""
+
+
+def small_loss_run(steps=30):
+    """The moons walkthrough's network (2 → 16 → 16 → 1), whose loss falls to 0.0001124."""
+    X, labels = make_moons(40, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    recorder = TrainingRecorder(model, X, [2 * t - 1 for t in labels])
+    rng = random.Random(0)
+    for k in range(steps):
+        for p in model.parameters():
+            p.grad = rng.gauss(0, 0.1)
+            p.data -= 0.1 * p.grad
+        recorder.record(2.0 * (0.0001124 / 2.0) ** (k / (steps - 1)), 0.1)
+    return recorder
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_whole_network_fits_its_panel_and_no_axis_label_is_cut(browser, tmp_path, width):
+    page, blocked, _ = browser
+    page.set_viewport_size({"width": width, "height": 900})
+    recorder = small_loss_run()
+    errors = open_page(page, recorder.write_html(tmp_path / "run.html"))
+    seen = page.evaluate(INSIDE)
+    assert seen["network"] and seen["layers"]  # every layer visible at load
+    assert seen["labels"][1][0] == shown(min(recorder.losses))  # the lower label, whole
+    assert all(inside for _, inside in seen["labels"]), seen["labels"]
+    before = page.evaluate("() => document.querySelector('#network svg').getAttribute('viewBox')")
+    page.click("#zoom-in")  # zoom for detail
+    assert page.evaluate("() => document.querySelector('#network svg').getAttribute('viewBox')") != before
+    page.click("#fit")
+    assert page.evaluate(INSIDE)["network"]
+    assert errors == [] and blocked == []
+    page.set_viewport_size({"width": 1280, "height": 760})

@@ -248,3 +248,117 @@ def test_predict_mode_off_by_default_and_the_animate_command_turns_it_on(tmp_pat
     page = (tmp_path / "q.html").read_text()
     assert '"quiz":true' in page and '"prompt":"∂L/∂x"' in page
     assert "predict mode" in r.stdout
+
+
+# -- size, zoom and legibility (issue 20) --------------------------------------------------------
+def neuron_of(n):
+    """tanh(w0*x0 + ... + w{n-1}*x{n-1}): 4n nodes (2n leaves, n products, n − 1 sums, the tanh)."""
+    values = ({f"w{i}": 0.1 * (i % 7) - 0.3 for i in range(n)}
+              | {f"x{i}": 0.05 * (i % 5) + 0.1 for i in range(n)})
+    return parse("tanh(" + " + ".join(f"w{i}*x{i}" for i in range(n)) + ")", **values)
+
+
+def test_a_page_grows_with_the_graph_plus_the_steps_not_their_product(tmp_path):
+    """Budgets: the 40-term neuron (160 nodes, 159 steps) under 1 MB, a 400-node graph under 5 MB
+    (was 37.5 MB and 375 MB with a picture per step)."""
+    forty = write_stepper_html(neuron_of(40), tmp_path / "forty.html")
+    assert forty.stat().st_size < 1_000_000
+    big = neuron_of(100)
+    assert len(node_names(big)) == 400
+    assert write_stepper_html(big, tmp_path / "big.html").stat().st_size < 5_000_000
+
+
+ACTIVE_FONT = """() => {
+    const g = document.querySelector('#graph g.node.active') || document.getElementById(%r);
+    const t = g.querySelector('text'), view = document.getElementById('graph').getBoundingClientRect();
+    const r = g.getBoundingClientRect();
+    return {px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+            inside: r.left >= view.left && r.right <= view.right &&
+                    r.top >= view.top && r.bottom <= view.bottom};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_active_nodes_text_is_readable_and_in_view(browser, tmp_path, width):
+    page, blocked, _ = browser
+    page.set_viewport_size({"width": width, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    graphs = {"readme": parse("tanh(w*x + b)", w=-3, x=2, b=6.88), "sixty": neuron_of(15),
+              "forty": neuron_of(40)}
+    assert len(node_names(graphs["sixty"])) == 60
+    for name, root in graphs.items():
+        page.goto(write_stepper_html(root, tmp_path / f"{name}.html").as_uri())
+        root_id = f"n{len(node_names(root)) - 1}"  # the output: the last node of the forward pass
+        for step in range(4):  # the output at step 0, then the nodes the first steps process
+            seen = page.evaluate(ACTIVE_FONT % root_id)
+            assert seen["px"] >= 11 and seen["inside"], (name, step, seen)
+            page.keyboard.press("ArrowRight")
+    assert errors == [] and blocked == []
+    page.set_viewport_size({"width": 1280, "height": 760})
+
+
+VIEWBOX = "() => document.querySelector('#graph svg').getAttribute('viewBox').split(' ').map(Number)"
+
+
+def test_zoom_pan_and_fit_move_the_view(browser, tmp_path):
+    page, blocked, _ = browser
+    page.goto(write_stepper_html(neuron_of(10), tmp_path / "ten.html").as_uri())
+    start = page.evaluate(VIEWBOX)
+    page.click("#zoom-in")
+    closer = page.evaluate(VIEWBOX)
+    assert closer[2] == pytest.approx(start[2] / 1.25, rel=0.01)  # a smaller window on the drawing
+    page.keyboard.press("-")
+    assert page.evaluate(VIEWBOX)[2] == pytest.approx(start[2], rel=0.01)
+    page.click("#fit")
+    whole = page.evaluate("() => { const b = document.querySelector('#graph svg g.graph').getBBox();"
+                          " return [b.width, b.height]; }")
+    fitted = page.evaluate(VIEWBOX)
+    assert fitted[2] >= whole[0] and fitted[3] >= whole[1]  # all of it in the window
+    page.click("#zoom-in")
+    page.click("#zoom-in")
+    before = page.evaluate(VIEWBOX)
+    page.keyboard.press("Shift+ArrowRight")  # pans
+    assert page.evaluate(VIEWBOX)[0] != before[0]
+    box = page.locator("#graph").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)  # the wheel zooms in
+    assert page.evaluate(VIEWBOX)[2] < before[2]
+    assert blocked == []
+
+
+def test_derivation_lines_appear_as_their_step_is_reached(browser, tmp_path):
+    page, _, _ = browser
+    page.goto(write_stepper_html(neuron()[0], tmp_path / "plain.html").as_uri())
+    shown = "() => [...document.querySelectorAll('#derivation li')].filter(li => !li.hidden).length"
+    assert page.evaluate(shown) == 0  # no answer ahead of its step
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(shown) == 2
+    page.check("#show-all")
+    assert page.evaluate(shown) == 6
+
+
+VISIBLE_TEXT = """() => document.body.innerText + ' ' +
+    [...document.querySelectorAll('#graph svg text')].map(t => t.textContent).join(' ')"""
+
+
+def test_predict_mode_shows_no_number_a_question_asks_for(browser, tmp_path):
+    """The issue's case: the first question asks ∂L/∂(w*x + b) = 0.5010, which the edge into L showed
+    as its local derivative. Each pending answer's number is nowhere on the page, unless it is a
+    number the question is computed from (a local derivative of 1 passes the upstream gradient on)."""
+    page, blocked, _ = browser
+    L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
+    page.goto(write_stepper_html(L, tmp_path / "quiz.html", quiz=True).as_uri())
+    steps = shown_steps(trace_backward(L))
+    for k, step in enumerate(steps):
+        page.click("#next")  # asks step k + 1
+        answer = step.parent_grad_after
+        if step.local_grad != 1.0 and step.upstream_grad != 1.0 or k == 0:
+            text = page.evaluate(VISIBLE_TEXT)
+            for written in (number(answer), f"{answer:#.4g}", f"{answer:.3f}"):
+                assert written not in text, (k, written)
+        page.fill("#answer", repr(answer))
+        page.press("#answer", "Enter")
+    assert page.inner_text("#counter") == "Step 5 / 5 — done"
+    assert blocked == []

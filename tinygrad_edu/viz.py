@@ -16,19 +16,21 @@ to read, it shows text.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import graphviz
 
-from .engine import Value, no_grad
+from .engine import Value
 from .files import write_atomic
 from .graphviz_backend import Picture, draw, mimebundle
+from .nn import MLP
 from .trace import forward_order, gradients, leaves, node_names, op_symbol, operand, partner
 
 __all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "repr_mimebundle", "grad_field", "local_derivative",
-           "FORMATS", "MAX_NODES", "DISPLAY_MAX_NODES"]
+           "weight_pen", "FORMATS", "MAX_NODES", "DISPLAY_MAX_NODES"]
 
 FORMATS = ("svg", "png", "pdf", "dot")  # render() picks one from the file's suffix
 MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level picture (draw_mlp) says more
@@ -38,7 +40,10 @@ MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level p
 # a notebook's width nobody can read. draw_dot(v) displays any size: the way to see it anyway.
 DISPLAY_MAX_NODES = 100
 
-FONT = "Helvetica"
+# Courier, every character 0.6 em wide: both Graphviz backends know its metrics, and every viewer
+# has a monospace font of the same widths (Liberation Mono, DejaVu Sans Mono, Courier New), so the
+# text stays inside the boxes Graphviz sized for it (with Helvetica, a viewer without it used wider text).
+FONT = "Courier"
 LEAF_FILL = "#dbeafe"  # leaves the user made: the inputs and parameters gradients are for
 ROOT_FILL = "#fef3c7"  # the output (the loss)
 HIGHLIGHT = "#dc2626"  # the node and edge of the current step (backward_frames)
@@ -112,7 +117,7 @@ def draw_dot(
     dot = Picture(
         "tinygrad_edu",
         graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT},
-        node_attr={"fontname": FONT, "fontsize": "11"},
+        node_attr={"fontname": FONT, "fontsize": "10"},
         edge_attr={"fontname": FONT, "fontsize": "9", "color": "#4b5563"},
     )
     if caption is not None:
@@ -121,7 +126,8 @@ def draw_dot(
         node_id, hot = ids[node], node is highlight_node
         emphasis = {"color": HIGHLIGHT, "penwidth": "3", "fontcolor": HIGHLIGHT} if hot else {}
         if node.is_constant:  # a number an op wrapped: no box of its own, nothing to learn
-            dot.node(node_id, _text(names[node]), id=node_id, shape="plaintext", fontcolor="#6b7280", **emphasis)
+            dot.node(node_id, _text(names[node]), id=node_id, shape="plaintext", fontcolor="#6b7280",
+                     **emphasis)
             continue
         fields = [_field(names[node]), f"data {_num(node.data)}"]
         if shown_grads is not None:
@@ -152,7 +158,8 @@ def local_derivative(node: Value, i: int, names: Mapping[Value, str]) -> tuple[s
     ``what = how much``; ``names`` is ``trace.node_names(root)``."""
     other = partner(node, i)  # in w·x + b: ∂y/∂w1 = x1 = 1.4
     factor = "" if other is None else f"{names[other]} = "
-    return f"∂{operand(names[node])}/∂{operand(names[node.parents[i]])}", f"{factor}{_num(node.local_grads[i])}"
+    what = f"∂{operand(names[node])}/∂{operand(names[node.parents[i]])}"
+    return what, f"{factor}{_num(node.local_grads[i])}"
 
 
 def to_svg(graph: Value | graphviz.Digraph, **draw_options) -> str:
@@ -221,68 +228,103 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def draw_mlp(model, inputs: Sequence[float] | None = None, loss: Value | None = None,
-             rankdir: str = "LR") -> Picture:
+def draw_mlp(model: MLP, inputs: Sequence[float] | None = None, loss: Value | float | None = None,
+             rankdir: str = "LR", *, grads: Sequence[float] | None = None, numbers: bool = True) -> Picture:
     """The network as a textbook draws it: one node per input and per neuron, one edge per weight.
 
     Each neuron shows its activation and bias; each edge its weight ``w``, blue when positive and
-    red when negative, thicker the larger ``|w|``. With ``inputs`` the forward pass runs and each
-    neuron shows its output. With ``loss`` every edge also shows ∂L/∂w and every neuron ∂L/∂b of
-    this loss (named L, or by its label: ∂J/∂w for a loss labelled J), computed from zero
-    (``trace.gradients``: whatever the grads hold, and no ``.grad`` changes; 0 for a weight the
-    loss does not use): the update is ``w ← w − α·∂L/∂w``.
+    red when negative, thicker the larger ``|w|`` (``weight_pen``). With ``inputs`` the forward pass
+    runs (``model.describe().forward``) and each neuron shows its output. With ``loss`` (a Value)
+    every edge also shows ∂L/∂w and every neuron ∂L/∂b of this loss (named L, or by its label: ∂J/∂w
+    for a loss labelled J), computed from zero (``trace.gradients``: whatever the grads hold, and no
+    ``.grad`` changes; 0 for a weight the loss does not use): the update is ``w ← w − α·∂L/∂w``.
+    ``grads``: the gradients to show instead, one per parameter in ``model.parameters()`` order
+    (a step recorded without its graph); ``loss`` may then be the loss's number, or None.
+    ``numbers=False``: weights as colour and width only, neurons by their activation: a whole
+    network at a glance (the training page shows the numbers on hover).
+
+    The SVG's ids, for a page to address: parameter k of ``model.parameters()`` is ``p{k}`` (a weight
+    its edge, a bias its neuron), input i ``x{i}``, the loss ``loss``.
     """
-    layers = [layer.neurons for layer in model.layers]
-    nin = len(layers[0][0].w)
-    outputs = _forward(layers, inputs, nin) if inputs is not None else None
-    grads: dict[Value, float] = {}
-    if loss is not None:
-        if not isinstance(loss, Value):
-            raise TypeError(f"draw_mlp: loss must be a Value, got {type(loss).__name__}")
-        grads = gradients(loss)  # .grad would show the sum of every backward() run so far
-    L = loss.label if loss is not None and loss.label else "L"
-    biggest = max(abs(w.data) for neurons in layers for n in neurons for w in n.w) or 1.0
+    if not isinstance(model, MLP):
+        raise TypeError(f"draw_mlp: model must be a tinygrad_edu.nn.MLP, got {type(model).__name__}")
+    structure, params = model.describe(), model.parameters()
+    values = [p.data for p in params]
+    nin = structure.sizes[0]
+    outputs = None
+    if inputs is not None:
+        point = [float(x) for x in inputs]
+        if len(point) != nin:
+            raise ValueError(f"draw_mlp: the model takes {nin} inputs, got {len(point)}")
+        outputs = [[column[0] for column in layer] for layer in structure.forward(values, [point])]
+    if grads is not None:
+        shown = [float(g) for g in grads]
+        if len(shown) != len(params):
+            raise ValueError(f"draw_mlp: grads must hold one number per parameter ({len(params)}), "
+                             f"got {len(shown)}")
+    elif isinstance(loss, Value):
+        of_loss = gradients(loss)  # .grad would show the sum of every backward() run so far
+        shown = [of_loss.get(p, 0.0) for p in params]
+    elif loss is not None:
+        raise TypeError(f"draw_mlp: loss must be a Value (or its number, with grads=), "
+                        f"got {type(loss).__name__}")
+    with_grads = (grads is not None or loss is not None) and numbers
+    L = loss.label if isinstance(loss, Value) and loss.label else "L"
+    biggest = max(abs(values[structure.position(l, j, i)]) for l in range(1, len(structure.sizes))
+                  for j in range(structure.sizes[l]) for i in range(structure.sizes[l - 1])) or 1.0
 
     dot = Picture(
         "mlp",
         graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT, "nodesep": "0.3",
-                    "ranksep": "1.6"},
+                    "ranksep": "1.6" if numbers else "2.4"},
         node_attr={"fontname": FONT, "fontsize": "11"},
         edge_attr={"fontname": FONT, "fontsize": "9"},
     )
     previous = [f"x{i}" for i in range(nin)]
     with _column(dot, "inputs", previous) as column:
         for i, node_id in enumerate(previous):
-            value = f" = {_num(float(inputs[i]))}" if inputs is not None else ""
-            column.node(node_id, _text(f"x[{i}]{value}"), shape="circle", style="filled",
+            value = f" = {_num(float(inputs[i]))}" if inputs is not None and numbers else ""
+            column.node(node_id, _text(f"x[{i}]{value}"), id=node_id, shape="circle", style="filled",
                         fillcolor=LEAF_FILL)
-    for l, neurons in enumerate(layers):
-        ids = [f"l{l + 1}n{j}" for j in range(len(neurons))]
-        with _column(dot, f"layer{l + 1}", ids) as column:
-            for j, n in enumerate(neurons):
+    for l, (size, activation) in enumerate(zip(structure.sizes[1:], structure.activations), 1):
+        ids = [f"l{l}n{j}" for j in range(size)]
+        with _column(dot, f"layer{l}", ids) as column:
+            for j, node_id in enumerate(ids):
+                bias = structure.position(l, j)
                 # n1[0] is the neuron whose bias nn labels b1[0] and whose weights w1[0,i]
-                lines = [f"n{l + 1}[{j}]  {n.activation}", f"b = {_num(n.b.data)}"]
-                if loss is not None:
-                    lines.append(f"∂{L}/∂b = {_num(grads.get(n.b, 0.0))}")
-                if outputs is not None:
-                    lines.append(f"out = {_num(outputs[l][j])}")
-                column.node(ids[j], _text("\n".join(lines)), shape="ellipse")
-        for j, n in enumerate(neurons):
-            for source, w in zip(previous, n.w):
-                colour = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
-                name = w.label or "w"
-                label = f"{name} = {_num(w.data)}"
-                if loss is not None:
-                    label += f"\n∂{L}/∂w = {_num(grads.get(w, 0.0))}"
-                # decorate: a line from the label to its edge, so each number is clearly one edge's
-                dot.edge(source, ids[j], _text(label), color=colour, fontcolor=colour, decorate="true",
-                         penwidth=f"{0.5 + 3.5 * abs(w.data) / biggest:.2f}")
+                lines = [f"n{l}[{j}]  {activation}", f"b = {_num(values[bias])}"] if numbers else [activation]
+                if with_grads:
+                    lines.append(f"∂{L}/∂b = {_num(shown[bias])}")
+                if outputs is not None and numbers:
+                    lines.append(f"out = {_num(outputs[l - 1][j])}")
+                column.node(node_id, _text("\n".join(lines)), id=f"p{bias}", shape="ellipse")
+        for j, node_id in enumerate(ids):
+            for i, source in enumerate(previous):
+                k = structure.position(l, j, i)
+                colour, width = weight_pen(values[k], biggest)
+                label = {}
+                if numbers:
+                    text = f"{structure.names[k] or 'w'} = {_num(values[k])}"
+                    if with_grads:
+                        text += f"\n∂{L}/∂w = {_num(shown[k])}"
+                    # decorate: a line from the label to its edge, so each number is clearly one edge's
+                    label = {"label": _text(text), "fontcolor": colour, "decorate": "true"}
+                dot.edge(source, node_id, id=f"p{k}", color=colour, penwidth=width, **label)
         previous = ids
     if loss is not None:
-        dot.node("loss", _text(f"{L} = {_num(loss.data)}"), shape="box", style="filled", fillcolor=ROOT_FILL)
+        number = loss.data if isinstance(loss, Value) else float(loss)
+        dot.node("loss", _text(f"{L} = {_num(number)}"), id="loss", shape="box", style="filled",
+                 fillcolor=ROOT_FILL)
         for node_id in previous:
             dot.edge(node_id, "loss", style="dashed", color=ZERO)
     return dot
+
+
+def weight_pen(w: float, biggest: float) -> tuple[str, str]:
+    """How draw_mlp draws a weight w: (colour, pen width) — blue when w > 0, red when w < 0, grey at
+    0 (and NaN), 0.5 + 3.5·|w| / biggest points wide, biggest being the largest |w| of the network."""
+    colour = POSITIVE if w > 0 else NEGATIVE if w < 0 else ZERO
+    return colour, f"{0.5 + 3.5 * min(1.0, abs(w) / biggest):.2f}" if math.isfinite(w) else "0.50"
 
 
 @contextlib.contextmanager
@@ -293,17 +335,3 @@ def _column(dot: graphviz.Digraph, name: str, ids: list[str]):
         yield column
         for upper, lower in zip(ids, ids[1:]):
             column.edge(upper, lower, style="invis")
-
-
-def _forward(layers: list, inputs: Sequence[float], nin: int) -> list[list[float]]:
-    """Every neuron's output for one input vector, computed by the neurons themselves (the same
-    floats the model gives), keeping no graph."""
-    xs = [float(x) for x in inputs]
-    if len(xs) != nin:
-        raise ValueError(f"draw_mlp: the model takes {nin} inputs, got {len(xs)}")
-    outputs = []
-    with no_grad():
-        for neurons in layers:
-            xs = [n(xs).data for n in neurons]
-            outputs.append(xs)
-    return outputs

@@ -15,6 +15,9 @@ function zoomView(box) {
   svg.removeAttribute("height");
   function draw() {
     var w = box.clientWidth / view.scale, h = box.clientHeight / view.scale;
+    // the window stays on the drawing: centred on an axis the drawing is smaller than, else inside it
+    view.cx = w >= whole.w ? whole.x + whole.w / 2 : Math.min(Math.max(view.cx, whole.x + w / 2), whole.x + whole.w - w / 2);
+    view.cy = h >= whole.h ? whole.y + whole.h / 2 : Math.min(Math.max(view.cy, whole.y + h / 2), whole.y + whole.h - h / 2);
     svg.setAttribute("viewBox", [view.cx - w / 2, view.cy - h / 2, w, h].map(function (v) {
       return v.toFixed(2);
     }).join(" "));
@@ -32,8 +35,13 @@ function zoomView(box) {
     view.cy = p.y - (y - box.clientHeight / 2) / view.scale;
     draw();
   }
-  function bounds(el) {  // an element's box in the drawing's units
-    var r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+  function bounds(els) {  // the box around some elements, in the drawing's units
+    var b = box.getBoundingClientRect(), r = {left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity};
+    els.forEach(function (el) {
+      var e = el.getBoundingClientRect();
+      r = {left: Math.min(r.left, e.left), top: Math.min(r.top, e.top),
+           right: Math.max(r.right, e.right), bottom: Math.max(r.bottom, e.bottom)};
+    });
     var a = at(r.left - b.left, r.top - b.top), z = at(r.right - b.left, r.bottom - b.top);
     return {x: a.x, y: a.y, w: z.x - a.x, h: z.y - a.y};
   }
@@ -48,16 +56,23 @@ function zoomView(box) {
     },
     zoom: zoom,
     pan: function (dx, dy) { view.cx -= dx / view.scale; view.cy -= dy / view.scale; draw(); },
-    centre: function (el, scale) {
+    centre: function (els, scale) {  // the window centred on these elements (one, or a list)
       if (scale) { view.scale = scale; draw(); }
-      var r = bounds(el);
+      var r = bounds([].concat(els));
       view.cx = r.x + r.w / 2;
       view.cy = r.y + r.h / 2;
       draw();
     },
-    inside: function (el) {  // the whole element is in the window
-      var r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
-      return r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom;
+    shrink: function () {  // the window no taller than the drawing at this scale needs
+      var needed = Math.ceil(whole.h * view.scale) + 24;
+      if (needed < box.clientHeight) { box.style.height = needed + "px"; draw(); }
+    },
+    inside: function (els) {  // every one of these elements is wholly in the window
+      var b = box.getBoundingClientRect();
+      return [].concat(els).every(function (el) {
+        var r = el.getBoundingClientRect();
+        return r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom;
+      });
     }
   };
   box.addEventListener("wheel", function (e) {

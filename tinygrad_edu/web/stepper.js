@@ -41,9 +41,15 @@
   // -- the picture -------------------------------------------------------------------------
   var zoomer = zoomView($("graph")), activeIds = [];
   function activeNode() { return $(current === 0 ? data.root : steps[current - 1].node); }
+  function activePart() {  // what a step is about: the node, its op, the edge and the input it reaches
+    if (current === 0) return [activeNode()];
+    var s = steps[current - 1];
+    return [$(s.node), $(s.node + "op"), $(s.edge), $(s.parent)];
+  }
   function follow() {
-    var node = activeNode();
-    if ($("follow").checked && !zoomer.inside(node)) zoomer.centre(node);
+    if (!$("follow").checked || zoomer.inside(activePart())) return;
+    zoomer.centre(activePart());
+    if (!zoomer.inside(activeNode())) zoomer.centre(activeNode());  // too wide: the node itself
   }
   function paint() {
     activeIds.forEach(function (id) { $(id).classList.remove("active", "changed"); });
@@ -148,5 +154,7 @@
   var size = parseFloat(gradText(data.root).getAttribute("font-size")) || 11;
   if (zoomer.fitScale() * 0.98 * size >= READABLE) zoomer.fit();
   else zoomer.centre(activeNode(), READABLE / size);
+  zoomer.shrink();
+  follow();
   if (quiz) $("score").textContent = "Score: 0 of 0";
 })();
