@@ -531,14 +531,9 @@ class Structure:
         return layers
 
 
-# The activations on floats, as the engine computes them (relu and tanh are one line each; sigmoid goes
-# through the engine itself: its two-branch formula is not worth a second copy).
+# The activations on floats: each op's own float replay (engine.OPS), so a page's predictions are the model's.
 _FLOAT_ACTIVATIONS: dict[str, Callable[[float], float] | None] = {
-    "linear": None,
-    "relu": lambda s: s if s > 0.0 else 0.0,
-    "tanh": math.tanh,
-    "sigmoid": lambda s: Value(s).sigmoid().data,
-}
+    name: None if f is None else OPS[name].replay for name, f in _ACTIVATIONS.items()}
 
 
 _BUILDERS = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}  # what nn.load may build: these, nothing else
