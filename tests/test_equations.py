@@ -127,3 +127,33 @@ def test_a_large_matrix_is_shown_by_its_shape_and_corners():
 def test_bad_arguments_are_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("layout, shapes", [
+    ("ng", {"δ²": (2, 3), "∂J/∂Θ²": (2, 4), "δ¹": (3, 3), "∂J/∂Θ¹": (3, 5)}),
+    ("cs231n", {"δ²": (3, 2), "∂J/∂W²": (3, 2), "δ¹": (3, 3), "∂J/∂W¹": (4, 3)}),
+])
+def test_layer_questions_are_checked_by_the_engine(layout, shapes):
+    model, X, T = equations.example([4, 3, 2], batch=3)
+    questions = equations.layer_questions(model, X, T, "log_loss", layout=layout)
+    asked = {q.prompt: q for q in questions}
+    for name, (rows, columns) in shapes.items():
+        assert asked[f"the number of rows of {name}"].check(str(rows)).ok
+        assert asked[f"the number of columns of {name}"].check(str(columns)).ok
+        assert asked[f"the number of rows of {name}"].check(str(rows + 1)).status == "wrong"
+    eq = network_equations(model, X, T, "log_loss")
+    for l in (1, 2):
+        entry = asked[f"δ{'¹²'[l - 1]}₁ of example 1"]
+        true = eq.layers[l - 1].delta[0][0]
+        assert entry.answer == pytest.approx(true, abs=1e-15)
+        assert entry.check(f"{true:.6f}").ok and entry.check(f"{true + 0.1:.6f}").status == "wrong"
+    assert [q.topic for q in questions[:5]] == [
+        f"the shape of δˡ ({'Ng' if layout == 'ng' else 'CS231n'})"] * 2 + [
+        f"the shape of {'∂J/∂Θˡ' if layout == 'ng' else '∂J/∂Wˡ'}"] * 2 + ["an entry of δˡ"]
+
+
+def test_the_example_network():
+    model, x, t = equations.example([4, 3, 2], loss="cross_entropy", seed=3)
+    assert repr(model) == "MLP(4 -> [3 sigmoid, 2 linear])" and len(x) == 4 and t in (0, 1)
+    assert any(p.data != 0 for n in model.layers[0].neurons for p in [n.b])  # biases drawn
+    assert "FAILED" not in explain_network(model, x, t, "cross_entropy")

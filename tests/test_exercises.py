@@ -353,8 +353,9 @@ def test_chain_rule_asks_each_formula_before_showing_it(tmp_path, capsys):
                         "Missed at the first try: a gradient-descent update (1)\n\nAll 9 checks passed.\n")
 
 
-@pytest.mark.parametrize("name, steps", [("backprop_layers", 6), ("gradient_descent", 4), ("minibatch", 5)])
-def test_every_walkthrough_question_takes_its_true_answer_in_the_repl(name, steps, capsys):
+@pytest.mark.parametrize("name, steps, asked", [("backprop_layers", 6, 3), ("gradient_descent", 4, 1),
+                                               ("minibatch", 5, 1)])
+def test_every_walkthrough_question_takes_its_true_answer_in_the_repl(name, steps, asked, capsys):
     import importlib
 
     tour = importlib.import_module(f"tinygrad_edu.walkthroughs.{name}").tour()
@@ -366,9 +367,10 @@ def test_every_walkthrough_question_takes_its_true_answer_in_the_repl(name, step
     tour.quiz(true_answers())
     for _ in range(steps):
         tour.next()
-    assert tour.score() == "Score: 1 of 1 right (1 at the first try)\nNothing missed."
+    assert tour.score() == f"Score: {asked} of {asked} right ({asked} at the first try)\nNothing missed."
     out = capsys.readouterr().out
-    assert out.count("Your turn (1)") == 1 and "✓ right" in out and out.rstrip().endswith("Nothing missed.")
+    assert out.count(f"Your turn ({asked})") == 1 and "✓ right" in out
+    assert out.rstrip().endswith("Nothing missed.")
 
 
 def test_backprop_layers_delta1_is_the_engines_and_the_formulas():
@@ -376,13 +378,13 @@ def test_backprop_layers_delta1_is_the_engines_and_the_formulas():
 
     tour = backprop_layers.tour()
     tour.out = io.StringIO()
-    tour.quiz(["0.1", "0.2", "0.3"])
+    tour.quiz(["0.1", "0.2", "0.3"] * 3)  # before it: δ²₁ and the columns of ∂J/∂Θ² (layer questions)
     for _ in range(6):
         tour.next()
-    q = tour._quiz.records[0].question
+    q = tour._quiz.records[2].question
     assert q.answer == pytest.approx(tour.delta1[0], abs=1e-12)  # the number step 5 derives by hand
     assert q.prompt == "δ¹₁" and q.solution.endswith(f"= {tour.delta1[0]:.4f}")
-    assert tour.score().startswith("Score: 0 of 1 right")
+    assert tour.score().startswith("Score: 0 of 3 right")
 
 
 def test_a_walkthrough_goes_on_when_the_answers_run_out_and_without_quiz_asks_nothing(capsys):

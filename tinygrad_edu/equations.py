@@ -27,17 +27,19 @@ from __future__ import annotations
 
 import math
 import numbers
+import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import engine, losses
 from .engine import Value
+from .exercises import Exercise, Point, Question
 from .nn import MLP
 from .trace import gradients, jacobian
 
 __all__ = ["LOSSES", "LAYOUTS", "Check", "LayerNumbers", "NetworkEquations", "network_equations",
-           "explain_network"]
+           "explain_network", "layer_questions", "example"]
 
 Matrix = list[list[float]]
 
@@ -817,3 +819,105 @@ def _batch_mean(eq: NetworkEquations, page: _Page) -> None:
     page.note(f"$∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ$ for all {P} parameters θ, with the {m}×{P} "
               "Jacobian of the examples' losses (one reverse pass per example)")
     page.check("∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ", eq.engine_grads, eq.batch_mean)
+
+
+# -- asked back: the layer equations as questions ------------------------------------------------
+def layer_questions(model: MLP, X: Sequence, targets: object, loss: str | Callable,
+                    layout: str = "ng") -> list[Question]:
+    """Questions at the level of layers, from the output layer back, each checked by the engine
+    (``exercises``: a number, within its tolerance): for each layer l, how many rows and columns
+    δˡ and ∂J/∂Θˡ (Ng's layout) or ∂J/∂Wˡ (CS231n's) have, and the first neuron's entry of δˡ for
+    the first example (m·∂J/∂zˡ from the engine's backward pass)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layer_questions: layout must be 'ng' or 'cs231n', got {layout!r:.80}")
+    eq = network_equations(model, X, targets, loss)
+    exercise = Exercise(eq.J)
+    m, ng = eq.m, layout == "ng"
+    where = "Ng's layout: a column per example" if ng else "CS231n's layout: a row per example"
+    asked: list[Question] = []
+
+    def shape(name: str, rows: int, columns: int, topic: str, hint: str, context: str) -> None:
+        for what, n in (("rows", rows), ("columns", columns)):
+            asked.append(exercise.ask(f"the number of {what} of {name}", _always(float(n)),
+                                      topic=topic, hint=hint, context=context,
+                                      solution=f"{name} is {rows}×{columns}: {hint}"))
+
+    for layer in reversed(eq.layers):
+        l, n, n_in = layer.number, len(layer.W), len(layer.W[0])
+        d, grad = _text_math(f"δ^{l}"), _text_math(f"∂J/∂Θ^{l}" if ng else f"∂J/∂W^{l}")
+        context = f"layer {l} has {n} neurons and {n_in} inputs; the batch has {m} example{'s' * (m > 1)}"
+        shape(d, *((n, m) if ng else (m, n)), f"the shape of δˡ ({'Ng' if ng else 'CS231n'})",
+              f"δˡ holds one error per neuron and example ({where})", context)
+        shape(grad, *((n, n_in + 1) if ng else (n_in, n)), f"the shape of {'∂J/∂Θˡ' if ng else '∂J/∂Wˡ'}",
+              "a row per neuron and a column per input, the bias in column 0" if ng else
+              "a row per input and a column per neuron, like W", context)
+        node = layer.z_nodes[0][0]
+        asked.append(exercise.ask(
+            f"{d}₁" + (" of example 1" if m > 1 else ""), _error(node, m),
+            kind="grad", topic="an entry of δˡ", context=_entry_context(eq, layer),
+            hint=_entry_hint(eq, layer),
+            solution=f"{d}₁ = {_number(layer.delta[0][0], MIN_DIGITS)}"))
+    return asked
+
+
+def _always(n: float) -> Callable[[Point], float]:
+    """A question's truth that is the same at every point: a shape."""
+    return lambda point: n
+
+
+def _error(z: Value, m: int) -> Callable[[Point], float]:
+    """δ = m·∂J/∂z at a point: one example's error, from the engine's gradient of the batch's mean."""
+    return lambda point: m * point.grad(z)
+
+
+def _entry_context(eq: NetworkEquations, layer: LayerNumbers) -> str:
+    l = layer.number
+    shown = [f"a{_text_math(f'^{l}')}₁ = {_number(layer.a[0][0], MIN_DIGITS)}",
+             f"z{_text_math(f'^{l}')}₁ = {_number(layer.z[0][0], MIN_DIGITS)}"]
+    if layer is eq.layers[-1]:
+        shown.append(f"t₁ = {_number(eq.T[0][0], MIN_DIGITS)}")
+    else:
+        above = eq.layers[l]  # layer l + 1
+        gathered = ", ".join(f"{_number(w[0], MIN_DIGITS)}·{_number(d, MIN_DIGITS)}"
+                             for w, d in zip(above.W, above.delta[0]))
+        shown.append(f"the weights out of neuron 1 times δ{_text_math(f'^{l + 1}')}: {gathered}")
+    return ", ".join(shown)
+
+
+def _entry_hint(eq: NetworkEquations, layer: LayerNumbers) -> str:
+    slope = _text_math(_SLOPES[layer.activation][0])
+    if layer is eq.layers[-1]:
+        rule = LOSSES[eq.loss]
+        if rule.collapse is not None and rule.collapse[0] == layer.activation:
+            return f"δᴸ = {_text_math(rule.collapse[1])}: the activation's slope cancels"
+        return f"δᴸ = ∂Jᵢ/∂a ⊙ f′(z), with ∂Jᵢ/∂a = {_text_math(rule.derivative)} and f′(z) = {slope}"
+    return (f"δˡ = (Wˡ⁺¹ᵀ·δˡ⁺¹) ⊙ f′(zˡ): the errors above gathered back along the weights, "
+            f"times f′(z) = {slope}")
+
+
+def example(sizes: Sequence[int], activation: str = "sigmoid", loss: str = "log_loss", batch: int = 1,
+            seed: int = 0, output_activation: str | None = None) -> tuple[MLP, list, object]:
+    """A small network and data to explain: ``MLP(sizes[0], sizes[1:])`` with biases drawn too
+    (nn starts them at 0), inputs uniform in [0, 1), and targets ``loss`` takes (0/1 for the log
+    losses and mse, ±1 for hinge, a class index for cross-entropy); one example (batch 1) or a
+    list of ``batch``. The output activation defaults to what the loss expects: sigmoid for log
+    loss, linear otherwise."""
+    name = _loss_name(loss)
+    out = output_activation or ("sigmoid" if name == "log_loss" else "linear")
+    model = MLP(sizes[0], list(sizes[1:]), activation=activation, output_activation=out, seed=seed)
+    rng = random.Random(seed)
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            neuron.b.data = round(rng.uniform(-0.5, 0.5), 2)
+    nout = sizes[-1]
+
+    def target() -> object:
+        if name == "cross_entropy":
+            return rng.randrange(nout)
+        if name == "hinge":
+            return [rng.choice((-1.0, 1.0)) for _ in range(nout)]
+        return [float(rng.random() < 0.5) for _ in range(nout)]
+
+    X = [[round(rng.uniform(0, 1), 2) for _ in range(sizes[0])] for _ in range(batch)]
+    T = [target() for _ in range(batch)]
+    return (model, X[0], T[0]) if batch == 1 else (model, X, T)

@@ -3,18 +3,22 @@
 The classic digit network is 400–25–10 (Andrew Ng's course); this one is 4–3–2, small enough to
 print. With Θ¹, Θ² holding one row per neuron and the bias in column 0 (a¹ = [1; X], a² = [1; H]):
 δ² = O − Y, ∂J/∂Θ² = δ² ⊗ a², δ¹ = (W²ᵀ δ²) ⊙ H ⊙ (1 − H), ∂J/∂Θ¹ = δ¹ ⊗ a¹, where W² is Θ² without
-its bias column. Each is computed in plain Python and checked against the engine's gradients.
+its bias column. The forward pass is computed in plain Python, the matrices of the backward pass by
+``equations.network_equations`` (which writes them for any network: ``explain_network``), and each
+is checked against the engine's gradients.
 """
 
 from __future__ import annotations
 
 import random
 
+from tinygrad_edu import engine
+from tinygrad_edu.equations import layer_questions, network_equations
 from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.walkthroughs.command import main
-from tinygrad_edu.walkthroughs.matrices import matvec, outer, sigmoid, transpose
+from tinygrad_edu.walkthroughs.matrices import matvec, sigmoid
 from tinygrad_edu.walkthroughs.tour import Tour, step
 
 
@@ -26,6 +30,11 @@ def theta(layer) -> list[list[float]]:
 def theta_grad(layer) -> list[list[float]]:
     """The engine's ∂J/∂Θ for a layer, in the same layout."""
     return [[n.b.grad] + [w.grad for w in n.w] for n in layer.neurons]
+
+
+def theta_formula(numbers) -> list[list[float]]:
+    """A layer's ∂J/∂Θ by the equations: [∂J/∂b | ∂J/∂W], a row per neuron."""
+    return [[db, *dw] for db, dw in zip(numbers.db, numbers.dW)]
 
 
 class BackpropLayers(Tour):
@@ -44,6 +53,9 @@ class BackpropLayers(Tour):
         self.X = [round(rng.uniform(0, 1), 2) for _ in range(n_in)]  # e.g. pixel intensities
         label = rng.randrange(n_out)
         self.Y = [1.0 if k == label else 0.0 for k in range(n_out)]  # one-hot: the right class is 1
+        # the backward pass's matrices, by the layer equations (equations.explain_network prints them)
+        self.equations = network_equations(self.model, self.X, self.Y, "log_loss")
+        self.questions = layer_questions(self.model, self.X, self.Y, "log_loss")  # asked in quiz mode
 
     @step("The network")
     def network(self) -> None:
@@ -75,9 +87,9 @@ class BackpropLayers(Tour):
         self.a2 = [1.0, *self.H]
         self.O = [sigmoid(z) for z in matvec(theta(layer2), self.a2)]
         # by the engine: the same layers, as Values
-        self.H_values = layer1(self.X)
-        self.O_values = layer2(self.H_values)
-        self.J = sum(log_loss(o, y) for o, y in zip(self.O_values, self.Y))
+        self.H_values = layer1.outputs(self.X)
+        self.O_values = layer2.outputs(self.H_values)
+        self.J = engine.sum([log_loss(o, y) for o, y in zip(self.O_values, self.Y)])
         self.J.label = "J"  # the text's name for the loss, in the picture too
         self.say("a¹ = [1; X],  H = sigmoid(Θ¹·a¹),  a² = [1; H],  O = sigmoid(Θ²·a²):")
         self.matrix("H", [self.H])
@@ -93,7 +105,8 @@ class BackpropLayers(Tour):
     @step("Output layer: δ² = O − Y")
     def output_delta(self) -> None:
         """With sigmoid outputs and log loss the output error is simply δ² = O − Y."""
-        self.delta2 = [o - y for o, y in zip(self.O, self.Y)]
+        self.ask(self._question("δ²₁"))
+        self.delta2 = self.equations.layers[1].delta[0]
         self.say("""
             δ² is ∂J/∂z² for the output neurons' weighted sums z² = Θ²·a². Each output is a sigmoid
             with log loss, so, exactly as for one neuron (demos.chain_rule), the Oₖ·(1 − Oₖ) of the
@@ -111,7 +124,8 @@ class BackpropLayers(Tour):
             z²ₖ = Σⱼ Θ²ₖⱼ·a²ⱼ, so ∂z²ₖ/∂Θ²ₖⱼ = a²ⱼ and ∂J/∂Θ²ₖⱼ = δ²ₖ·a²ⱼ: an outer product. Column 0
             is the bias column: a²₀ = 1, so ∂J/∂(bias) = δ².
         """)
-        self.dTheta2 = outer(self.delta2, self.a2)
+        self.ask(self._question("the number of columns of ∂J/∂Θ²"))
+        self.dTheta2 = theta_formula(self.equations.layers[1])
         self.matrix("δ² ⊗ a²", self.dTheta2)
         self.matrix("engine's ∂J/∂Θ²", theta_grad(self.model.layers[1]))
         self.check("∂J/∂Θ² = δ² ⊗ a²  (bias column included)", theta_grad(self.model.layers[1]), self.dTheta2)
@@ -132,9 +146,9 @@ class BackpropLayers(Tour):
     def hidden_delta(self) -> None:
         """The error sent back to the hidden layer: δ¹ = (W²ᵀ δ²) ⊙ H ⊙ (1 − H), checked against the
         engine."""
-        W2 = [row[1:] for row in theta(self.model.layers[1])]  # Θ² without its bias column
-        self.dH = matvec(transpose(W2), self.delta2)
-        self.delta1 = [g * h * (1 - h) for g, h in zip(self.dH, self.H)]
+        hidden = self.equations.layers[0]
+        self.dH = hidden.back[0]  # W²ᵀ·δ², with W² = Θ² without its bias column
+        self.delta1 = hidden.delta[0]  # (W²ᵀ·δ²) ⊙ H ⊙ (1 − H)
         self.say("""
             Each hidden output Hⱼ feeds every output neuron k through the weight W²ₖⱼ, so its
             gradient gathers the output errors back along those weights: ∂J/∂H = W²ᵀ·δ² (the bias
@@ -149,7 +163,7 @@ class BackpropLayers(Tour):
     @step("Hidden weights: ∂J/∂Θ¹ = δ¹ ⊗ a¹")
     def hidden_weights(self) -> None:
         """The hidden weights' gradient has the same shape as the output's: ∂J/∂Θ¹ = δ¹ ⊗ [1; X]."""
-        self.dTheta1 = outer(self.delta1, self.a1)
+        self.dTheta1 = theta_formula(self.equations.layers[0])
         self.matrix("δ¹ ⊗ a¹", self.dTheta1)
         self.check("∂J/∂Θ¹ = δ¹ ⊗ a¹  (bias column included)", theta_grad(self.model.layers[0]), self.dTheta1)
         self.say("""
@@ -158,8 +172,14 @@ class BackpropLayers(Tour):
               δ¹ = (W²ᵀδ²) ⊙ H ⊙ (1 − H)     ∂J/∂Θ¹ = δ¹ ⊗ [1; X]
             and the update is Θ ← Θ − α·∂J/∂Θ. For the 400–25–10 digit network the lines are the
             same, with Θ¹ of size 25×401 and Θ² of size 10×26; over m examples the gradients are
-            averaged (demos.minibatch).
+            averaged (demos.minibatch). equations.explain_network(model, X, Y, "log_loss") writes
+            these lines with the numbers of any network, in this layout or CS231n's (from the
+            shell: tinygrad-edu layers 4,3,2 --loss log_loss).
         """)
+
+    def _question(self, prompt: str):
+        """The layer question (equations.layer_questions) whose prompt is ``prompt``."""
+        return next(q for q in self.questions if q.prompt == prompt)
 
 
 def tour(seed: int = 0, **kwargs) -> BackpropLayers:

@@ -2,18 +2,23 @@
 
 One sigmoid layer sees a batch of m examples; the loss is the mean log loss over the batch. Its
 gradient is computed four ways and each is checked against the engine's: as the mean of the m
-per-example gradients, as the chain of Jacobians ∂J/∂O · ∂O/∂Z · ∂Z/∂W, and with the two common
-weight layouts: Z = X·W + b with a column per neuron (CS231n, ∂J/∂W = Xᵀ·dZ) and one row of Θ per
-neuron with the bias in column 0 (Andrew Ng's course, ∂J/∂Θ = dZᵀ·[1 X]).
+per-example gradients, as the chain of Jacobians ∂J/∂O · ∂O/∂Z · ∂Z/∂W (each read off the graph by
+``trace.jacobian``), and with the two common weight layouts: Z = X·W + b with a column per neuron
+(CS231n, ∂J/∂W = Xᵀ·dZ) and one row of Θ per neuron with the bias in column 0 (Andrew Ng's course,
+∂J/∂Θ = dZᵀ·[1 X]), both from the layer equations (``equations.network_equations``).
 """
 
 from __future__ import annotations
 
 import random
 
+from tinygrad_edu import engine
+from tinygrad_edu.engine import Value
+from tinygrad_edu.equations import network_equations
 from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import log_loss
-from tinygrad_edu.nn import Layer
+from tinygrad_edu.nn import MLP
+from tinygrad_edu.trace import jacobian
 from tinygrad_edu.walkthroughs.command import main
 from tinygrad_edu.walkthroughs.matrices import matmul, transpose
 from tinygrad_edu.walkthroughs.tour import Tour, step
@@ -27,7 +32,8 @@ class Minibatch(Tour):
         super().__init__()
         rng = random.Random(seed)
         self.m, self.d, self.n = m, d, n
-        self.layer = Layer(d, n, activation="sigmoid", seed=seed)
+        self.model = MLP(d, [n], output_activation="sigmoid", seed=seed)  # one layer: the equations' network
+        self.layer = self.model.layers[0]
         for neuron in self.layer.neurons:  # biases start at 0 in nn; give them values so they show
             neuron.b.data = round(rng.uniform(-0.5, 0.5), 2)
         # One index order throughout, the matrix's: W is d×n (row j: input j, column k: neuron k),
@@ -41,12 +47,13 @@ class Minibatch(Tour):
             b.label = f"b[{k}]"
         self.X = [[round(rng.uniform(-1, 1), 2) for _ in range(d)] for _ in range(m)]
         self.Y = [[float(rng.random() < 0.5) for _ in range(n)] for _ in range(m)]
+        self.equations = network_equations(self.model, self.X, self.Y, "log_loss")  # δ, ∂J/∂W, ∂J/∂b
 
-    def loss(self, rows: list[int]) -> tuple[list[list], object]:
+    def loss(self, rows: list[int]) -> tuple[list[list[Value]], Value]:
         """The outputs O (a row per example) and the mean log loss over the given examples."""
-        O = [self.layer(self.X[i]) for i in rows]
-        O = [o if isinstance(o, list) else [o] for o in O]  # a layer of one neuron returns a Value
-        J = sum(log_loss(o, y) for i, row in zip(rows, O) for o, y in zip(row, self.Y[i])) / len(rows)
+        O = [self.layer.outputs(self.X[i]) for i in rows]
+        terms = [log_loss(o, y) for i, row in zip(rows, O) for o, y in zip(row, self.Y[i])]
+        J = engine.sum(terms) / len(rows)
         return O, J
 
     def W_grad(self) -> list[list[float]]:
@@ -116,16 +123,16 @@ class Minibatch(Tour):
     def jacobians(self) -> None:
         """The same gradient as a product of Jacobians, ∂J/∂O · ∂O/∂Z · ∂Z/∂W, in matrix form."""
         m, d, n = self.m, self.d, self.n
-        O = [[o.data for o in row] for row in self.O]
-        cells = [(i, k) for i in range(m) for k in range(n)]  # Z and O flattened: (example, neuron)
-        weights = [(j, k) for j in range(d) for k in range(n)]  # W flattened, row by row
-        dJ_dO = [[(O[i][k] - self.Y[i][k]) / (O[i][k] * (1 - O[i][k])) / m for i, k in cells]]
-        dO_dZ = [[O[i][k] * (1 - O[i][k]) if a == b else 0.0 for b in range(m * n)]
-                 for a, (i, k) in enumerate(cells)]
-        dZ_dW = [[self.X[i][j] if k == kw else 0.0 for j, kw in weights] for i, k in cells]
+        # Z and O flattened (example by example, neuron by neuron), W row by row: each Jacobian is
+        # read off the graph from its stored local derivatives, one reverse pass per row
+        O = [o for row in self.O for o in row]
+        Z = [o.parents[0] for o in O]  # the node under each output's sigmoid
+        W = [w for row in self.W for w in row]
+        dJ_dO, dO_dZ, dZ_dW = jacobian(self.J, O), jacobian(O, Z), jacobian(Z, W)
         self.say(f"""
             Flatten Z and O into vectors of m·n = {m * n} entries and W into d·n = {d * n}. The chain
-            rule for vectors multiplies Jacobians (matrices of partial derivatives):
+            rule for vectors multiplies Jacobians (matrices of partial derivatives), here each
+            read off the graph by trace.jacobian(outputs, inputs):
         """)
         self.table(["Jacobian", "shape", "entries"], [
             ["∂J/∂O", f"1×{m * n}", "(Oᵢₖ − Yᵢₖ) / (Oᵢₖ·(1 − Oᵢₖ)) / m"],
@@ -145,15 +152,16 @@ class Minibatch(Tour):
     @step("CS231n's layout: Z = X·W + b, a column of W per neuron")
     def cs231n(self) -> None:
         """CS231n's layout, Z = X·W + b with one column of W per neuron: ∂J/∂W = Xᵀ·dZ."""
-        self.dZ = [[(o.data - y) / self.m for o, y in zip(row, ys)] for row, ys in zip(self.O, self.Y)]
+        layer = self.equations.layers[0]  # the layer equations' numbers: δ = O − Y per example
+        self.dZ = [[delta / self.m for delta in row] for row in layer.delta]
         self.say("""
             With the examples as the rows of X (m×d) and W of size d×n, the layer is Z = X·W + b.
             Sigmoid and log loss collapse as in demos.chain_rule, ∂J/∂Z = dZ = (O − Y)/m, and then
               ∂J/∂W = Xᵀ·dZ   (d×n, the shape of W)       ∂J/∂b = Σᵢ dZᵢ  (sum over the examples)
         """)
         self.matrix("dZ = (O − Y)/m", self.dZ)
-        self.dW = matmul(transpose(self.X), self.dZ)
-        self.db = [sum(column) for column in zip(*self.dZ)]
+        self.dW = transpose(layer.dW)  # nn holds a row per neuron; CS231n's W a column per neuron
+        self.db = layer.db
         self.matrix("Xᵀ·dZ", self.dW)
         self.check("∂J/∂W = Xᵀ·dZ", self.W_grad(), self.dW)
         self.check("∂J/∂b = Σᵢ dZᵢ", self.b_grad(), self.db)
@@ -161,19 +169,24 @@ class Minibatch(Tour):
     @step("Andrew Ng's layout: one row of Θ per neuron, bias in column 0")
     def ng(self) -> None:
         """Andrew Ng's layout, one row of Θ per neuron with the bias in column 0: ∂J/∂Θ = dZᵀ·[1 X]."""
-        A = [[1.0, *x] for x in self.X]  # a 1 in front of each example, for the bias
         self.say(f"""
             Θ is n×(d+1) = {self.n}×{self.d + 1}: row k is neuron k's [bias, weights] (Θ = [b | Wᵀ]).
             With A = [1 X] (m×(d+1)), the layer is Z = A·Θᵀ and
               ∂J/∂Θ = dZᵀ·A = (1/m)·Σᵢ δᵢ ⊗ aᵢ    (the same numbers as Xᵀ·dZ, transposed, plus
                                                    the bias column)
         """)
-        self.dTheta = matmul(transpose(self.dZ), A)
-        engine = [[neuron.b.grad] + [w.grad for w in neuron.w] for neuron in self.layer.neurons]
+        layer = self.equations.layers[0]
+        self.dTheta = [[db, *dw] for db, dw in zip(layer.db, layer.dW)]
+        engine_grads = [[neuron.b.grad] + [w.grad for w in neuron.w] for neuron in self.layer.neurons]
         self.matrix("dZᵀ·A", self.dTheta)
-        self.check("∂J/∂Θ = dZᵀ·[1 X]", engine, self.dTheta)
+        self.check("∂J/∂Θ = dZᵀ·[1 X]", engine_grads, self.dTheta)
         self.check("the two layouts agree: ∂J/∂Θ = [∂J/∂b | (∂J/∂W)ᵀ]",
                    self.dTheta, [[b, *col] for b, col in zip(self.db, transpose(self.dW))])
+        self.say("""
+            equations.explain_network(model, X, Y, "log_loss", layout="ng" or "cs231n") writes
+            these equations for a batch through any network, every matrix with its numbers and
+            its check (from the shell: tinygrad-edu layers 3,2 --batch 4 --layout cs231n).
+        """)
 
 
 def tour(seed: int = 0, **kwargs) -> Minibatch:
