@@ -1,6 +1,7 @@
 """equations: a network's layer equations with its numbers, each checked against the engine."""
 
 import random
+import re
 
 import pytest
 
@@ -157,3 +158,54 @@ def test_the_example_network():
     assert repr(model) == "MLP(4 -> [3 sigmoid, 2 linear])" and len(x) == 4 and t in (0, 1)
     assert any(p.data != 0 for n in model.layers[0].neurons for p in [n.b])  # biases drawn
     assert "FAILED" not in explain_network(model, x, t, "cross_entropy")
+
+
+def test_the_command_prints_the_equations(capsys):
+    from tinygrad_edu.cli import main
+
+    argv = ["layers", "4,3,2", "--activation", "sigmoid", "--loss", "log_loss", "--batch", "3",
+            "--layout", "ng", "--style", "text", "--seed", "0", "--lr", "0.5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    model, X, T = equations.example([4, 3, 2], "sigmoid", "log_loss", 3, 0)
+    assert out == explain_network(model, X, T, "log_loss", layout="ng", lr=0.5)
+    assert "Θ¹ ← Θ¹ − α·∂J/∂Θ¹" in out and out.rstrip().endswith("All 5 checks passed: every equation agrees "
+                                                                  "with the engine's scalar gradients.")
+
+
+def test_the_command_fails_when_a_check_fails(monkeypatch, capsys):
+    from tinygrad_edu.cli import main
+
+    monkeypatch.setitem(equations._SLOPES, "tanh", ("1 − a", lambda z, a: 1.0 - a))
+    assert main(["layers", "2,3,1", "--activation", "tanh", "--loss", "mse"]) == 1
+    assert "✗ FAILED: δ¹" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["layers", "4"], "expected the inputs and each layer's size"),
+    (["layers", "4,0,2"], "each from 1 to 100"),
+    (["layers", "4,3,2", "--batch", "0"], "a whole number from 1 to 100"),
+    (["layers", "4,3,2", "--lr", "-1"], "a positive number"),
+    (["layers", "4,3,2", "--loss", "l1"], "invalid choice"),
+    (["layers", "4,3,2", "--output-activation", "tanh"], "--loss log_loss takes probabilities"),
+])
+def test_bad_options_exit_2_before_any_work(argv, message, capsys, monkeypatch):
+    from tinygrad_edu import cli
+
+    monkeypatch.setattr(cli, "explain_network", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(SystemExit) as exit:
+        cli.main(argv)
+    assert exit.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_readme_shows_what_the_command_prints(capsys):
+    from pathlib import Path
+
+    from tinygrad_edu.cli import main
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The layer equations of a network", 1)[1]
+    command, printed = re.findall(r"```(?:bash|text)\n(.*?)```", section, flags=re.S)[:2]
+    argv = command.split()
+    assert argv[0] == "tinygrad-edu" and main(argv[1:]) == 0
+    assert capsys.readouterr().out == printed

@@ -16,11 +16,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import __version__
 from .engine import Value
+from .equations import LAYOUTS, LOSSES, example, explain_network
 from .exercises import TOLERANCE, Exercise, Quiz, line_editing, read_answers
 from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
 from .files import argument, output_file
 from .graphviz_backend import GraphvizNotFoundError, backend
+from .nn import ACTIVATIONS
 from .stepper import write_stepper_html
 from .trace import definition, explain, node_names
 from .viz import FORMATS, render
@@ -276,7 +278,78 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     demo.add_argument("name", nargs="?", metavar="NAME", help="the walkthrough to run; none: list them")
     demo.add_argument("options", nargs=argparse.REMAINDER, help="the walkthrough's options")
+    _add_layers(subcommands)
     return parser
+
+
+# -- tinygrad-edu layers: a network's layer equations (equations.explain_network) ---------------
+MAX_LAYER = 100  # neurons per layer, and examples per batch: the equations are printed, not trained
+
+
+def _sizes(text: str) -> list[int]:
+    """4,3,2 → [4, 3, 2]: the inputs, then each layer's neurons."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) < 2 or not all(part.isdigit() and 1 <= int(part) <= MAX_LAYER for part in parts):
+        raise argparse.ArgumentTypeError(f"expected the inputs and each layer's size, separated by commas "
+                                         f"(like 4,3,2), each from 1 to {MAX_LAYER}; got {text!r}")
+    return [int(part) for part in parts]
+
+
+def _batch(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LAYER:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_LAYER}, got {text!r}")
+    return int(text)
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and rate > 0):
+        raise argparse.ArgumentTypeError(f"a positive number, got {text!r}")
+    return rate
+
+
+def _add_layers(subcommands) -> None:
+    summary = "print a small network's layer equations (δ, ∂J/∂W, ∂J/∂b) with its numbers, each checked"
+    layers = subcommands.add_parser(
+        "layers", help=summary, description=summary + " against the engine's gradients",
+        epilog="examples:\n"
+               "  tinygrad-edu layers 4,3,2 --activation sigmoid --loss log_loss --batch 3 --layout ng\n"
+               "  tinygrad-edu layers 3,4,3 --activation relu --loss cross_entropy --layout cs231n --lr 0.1\n"
+               "  tinygrad-edu layers 2,2,1 --style latex > layers.tex",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    layers.add_argument("sizes", type=_sizes, metavar="SIZES",
+                        help="the number of inputs, then each layer's neurons, separated by commas (4,3,2)")
+    layers.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid",
+                        help="the hidden layers' activation (default sigmoid)")
+    layers.add_argument("--output-activation", choices=ACTIVATIONS,
+                        help="the output layer's (default: sigmoid for log_loss, linear otherwise)")
+    layers.add_argument("--loss", choices=tuple(LOSSES), default="log_loss",
+                        help="the loss (default log_loss)")
+    layers.add_argument("--batch", type=_batch, default=1, metavar="M",
+                        help="the number of examples (default 1: one example, its vectors; more: matrices)")
+    layers.add_argument("--layout", choices=LAYOUTS, default="ng",
+                        help="ng: Θ = [b | W], a row per neuron (default); "
+                             "cs231n: z = x·W + b, a column per neuron")
+    layers.add_argument("--style", choices=("text", "markdown", "latex"), default="text",
+                        help="text for the terminal (default), markdown for a notebook, latex for slides")
+    layers.add_argument("--lr", type=_rate, metavar="ALPHA", help="also show each update W ← W − α·∂J/∂W")
+    layers.add_argument("--seed", type=int, default=0, help="draws the weights, biases, inputs and targets")
+    layers.set_defaults(usage=layers)
+
+
+def _layers(args: argparse.Namespace) -> int:
+    """``tinygrad-edu layers SIZES ...``: exit 0 when every check passes, 1 when one fails."""
+    output = args.output_activation or ("sigmoid" if args.loss == "log_loss" else "linear")
+    if args.loss == "log_loss" and output != "sigmoid":
+        args.usage.error(f"--loss log_loss takes probabilities, which a {output} output is not: "
+                         "use --output-activation sigmoid, or --loss bce_with_logits")  # exits with 2
+    model, X, T = example(args.sizes, args.activation, args.loss, args.batch, args.seed, output)
+    text = explain_network(model, X, T, args.loss, layout=args.layout, style=args.style, lr=args.lr)
+    print(text, end="")
+    return 1 if text.rstrip().endswith("FAILED.") else 0
 
 
 def main(argv: list[str] | None = None, demo: Callable[[list[str], str], int] | None = None) -> int:
@@ -291,6 +364,8 @@ def main(argv: list[str] | None = None, demo: Callable[[list[str], str], int] | 
         if demo is None:
             parser.error("demo: the walkthroughs run from the tinygrad-edu command (tinygrad_edu.__main__)")
         return demo([args.name, *args.options] if args.name else [], f"{PROG} demo")
+    if args.command == "layers":
+        return _layers(args)
     problem = args.check(args) if args.check else None
     if problem:
         args.usage.error(problem)  # exits with 2

@@ -44,7 +44,7 @@ __all__ = ["LOSSES", "LAYOUTS", "Check", "LayerNumbers", "NetworkEquations", "ne
 Matrix = list[list[float]]
 
 LAYOUTS = ("ng", "cs231n")
-TOLERANCE = 1e-12  # |engine − formula| ≤ TOLERANCE·max(1, |engine|): float round-off, no more
+TOLERANCE = 1e-10  # |engine − formula| ≤ TOLERANCE·max(1, |engine|): round-off, even over 100 terms
 MAX_SHOWN = 8  # rows or columns: a bigger matrix is shown by its shape and corners
 MIN_DIGITS = 4
 
@@ -301,7 +301,7 @@ _SUPERSCRIPTS = str.maketrans("0123456789lL", "⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ"
 _SUBSCRIPTS = dict(zip("0123456789ikm", "₀₁₂₃₄₅₆₇₈₉ᵢₖₘ"))
 _TEX = {"δ": r"\delta ", "Θ": r"\Theta ", "⊙": r" \odot ", "·": r" \cdot ", "−": " - ", "α": r"\alpha ",
         "σ": r"\sigma ", "′": "'", "←": r" \leftarrow ", "Σ": r"\sum ", "∂": r"\partial ", "…": r" \ldots ",
-        "≠": r" \neq ", "×": r" \times ", "{": r"\{", "}": r"\}"}
+        "≠": r" \neq ", "×": r" \times ", "θ": r"\theta ", "{": r"\{", "}": r"\}"}
 _TEX_WORDS = {"log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "max": r"\max",
               "softmax": r"\operatorname{softmax}", "sigmoid": r"\operatorname{sigmoid}",
               "relu": r"\operatorname{relu}"}
@@ -815,9 +815,9 @@ def _batch_mean(eq: NetworkEquations, page: _Page) -> None:
     m, P = eq.m, len(eq.engine_grads)
     page.heading("The mean over the batch as a Jacobian product:")
     page.equation(["∂J/∂(J_1 … J_m)"], [[eq.mean_row]])
-    page.note(f"(J = (1/m)·Σ_i J_i: each example weighs 1/{m}; by trace.jacobian)")
-    page.note(f"$∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ$ for all {P} parameters θ, with the {m}×{P} "
-              "Jacobian of the examples' losses (one reverse pass per example)")
+    page.note(f"(by trace.jacobian: $J = (1/m)·Σ_i J_i$, each example weighs 1/{m})")
+    page.note(f"$∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ$ for all {P} parameters $θ$, with the {m}×{P}")
+    page.note("Jacobian of the examples' losses (by trace.jacobian: one reverse pass per example)")
     page.check("∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ", eq.engine_grads, eq.batch_mean)
 
 
