@@ -442,7 +442,9 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     out.label = ""
     out.op = op
     if _open_blocks:  # some no_grad() or scope() block is open (in some thread)
-        _enter_scope(out)
+        name = _scope_name.get()
+        if name:
+            out._scope = name
         if not _grad_enabled.get():
             out.op = ""  # no_grad: a value with no history, like a leaf
             out.depth = 0
@@ -468,7 +470,9 @@ def _many(data: float, op: str, inputs: tuple, local_grads: tuple, depth: int | 
         return Value(data)  # no_grad: a leaf
     out = _new(_ManyInputs)
     if _open_blocks:
-        _enter_scope(out)
+        name = _scope_name.get()
+        if name:
+            out._scope = name
     out.data = data
     out.grad = 0.0
     out.label = ""

@@ -11,7 +11,9 @@ instead, a node per multiplication: the same numbers, a bigger picture.
 Every weight and bias is a leaf Value, so after ``loss.backward()`` each one holds ∂loss/∂w and
 training is the loop ``p.data -= lr * p.grad`` over ``model.parameters()``. Each parameter is
 labelled for pictures and derivations: in an MLP, layer l (from 1), neuron j and input i (from 0)
-give ``w{l}[{j},{i}]`` and ``b{l}[{j}]``.
+give ``w{l}[{j},{i}]`` and ``b{l}[{j}]``. Each layer names its nodes, parameters and ops, with the
+scope ``layer{l}`` (``node.scope``, nested under any ``tinygrad_edu.scope`` open around it), so a
+block picture draws a layer as one box.
 
 The API is micrograd's (``Neuron(nin, nonlin=True)``, ``MLP(nin, nouts)``, ReLU hidden layers and a
 linear output, weights uniform in [-1, 1], biases 0) plus activations by name, seeds, and saving.
@@ -29,7 +31,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .engine import OPS, Value, _linear_layer, linear
+from .engine import OPS, Value, _linear_layer, linear, scope
 from .files import write_atomic
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Structure", "ACTIVATIONS", "load"]
@@ -390,19 +392,24 @@ class Layer(_Network):
     a list (micrograd's convention); ``layer.outputs(x)`` is always a list, ``layer.output(x)`` a Value.
 
     Extra keywords (``nonlin``, ``fused``) go to each Neuron; ``prefix`` names the parameters
-    ``w{prefix}[{j},{i}]`` and ``b{prefix}[{j}]`` for neuron j and input i.
+    ``w{prefix}[{j},{i}]`` and ``b{prefix}[{j}]`` for neuron j and input i, and the layer's scope
+    ``name`` = ``layer{prefix}``: its parameters are made in it, and its ops on every call.
     """
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", *,
                  seed: int | random.Random | None = None, prefix: str = "", **kwargs):
         nin, nout = _count(nin, "Layer(nin)"), _count(nout, "Layer(nout)")
         rng = _generator(seed)  # one generator for all neurons: each draws fresh weights
-        self.neurons = [Neuron(nin, activation, seed=rng, prefix=prefix, index=j, **kwargs)
-                        for j in range(nout)]
+        self.name = f"layer{prefix}"
+        with scope(self.name):
+            self.neurons = [Neuron(nin, activation, seed=rng, prefix=prefix, index=j, **kwargs)
+                            for j in range(nout)]
 
     def outputs(self, x: Sequence[Value | float]) -> list[Value]:
         """Each neuron's f(b + Σᵢ wᵢ·xᵢ), a list even for one neuron."""
-        return _forward(self.neurons, *_check_input(self, len(self.neurons[0].w), x))
+        checked = _check_input(self, len(self.neurons[0].w), x)
+        with scope(self.name):
+            return _forward(self.neurons, *checked)
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -455,7 +462,8 @@ class MLP(_Network):
         h, same = _check_input(self, len(self.layers[0].neurons[0].w), x)
         outs: list[Value] = []
         for layer in self.layers:  # lists between layers, so a hidden layer of width 1 works too
-            outs = _forward(layer.neurons, h, same)
+            with scope(layer.name):
+                outs = _forward(layer.neurons, h, same)
             h, same = outs, True  # a layer's outputs are all Values
         return outs
 
