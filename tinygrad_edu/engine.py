@@ -442,7 +442,7 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     out.label = ""
     out.op = op
     if _open_blocks:  # some no_grad() or scope() block is open (in some thread)
-        name = _scope_name.get()
+        name = _scope_name.get()  # _enter_scope, inline: a layer's scope is open for each of its nodes
         if name:
             out._scope = name
         if not _grad_enabled.get():

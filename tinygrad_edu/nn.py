@@ -30,6 +30,7 @@ import os
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .engine import OPS, Value, _linear_layer, linear, scope
 from .files import write_atomic
@@ -45,7 +46,7 @@ ACTIVATIONS = tuple(_ACTIVATIONS)
 _FILE_FORMAT = "tinygrad_edu.nn"  # marks our files, so loading some other JSON fails clearly
 
 
-def _on_a_model(method: Callable) -> Callable:
+def _on_a_model(method: Callable) -> Any:
     """``method`` for a model; called on the class (``MLP.load("model.json")``, what one tries
     first) it raises a TypeError that says how to load instead of a missing-argument error."""
 
@@ -106,7 +107,7 @@ class Module:
                 f"load_state_dict: the names differ from {self!r}'s: missing {sorted(missing)}, "
                 f"unexpected {sorted(map(str, unexpected))}"
             )
-        pairs = []
+        pairs: list[tuple[Value, float]] = []
         for name, group in groups.items():
             _collect(name, group, state[name], pairs)
         for p, x in pairs:
