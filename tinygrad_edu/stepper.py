@@ -97,7 +97,7 @@ def _question(frame: _Frame, before: _Frame, names: dict[Value, str], L: str) ->
     return {"prompt": f"∂{L}/∂{operand(names[parent])}", "answer": frame.grads[parent],
             "shown": number(frame.grads[parent]), "note": note,
             # its edge's local derivative without its number until answered (it can be the answer)
-            "edge": f"{local_derivative(frame.step.node, frame.edge, names)[0]} = ?"}
+            "edge": f"{local_derivative(frame.step.node, frame.edge)[0]} = ?"}
 
 
 def write_stepper_html(root: Value, path: str | Path, title: str | None = None, quiz: bool = False) -> Path:

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import graphviz
 
-from .engine import Value
+from .engine import OPS, Value
 from .files import write_atomic
 from .graphviz_backend import Picture, draw, mimebundle
 from .nn import MLP
-from .trace import forward_order, gradients, leaves, node_names, op_symbol, operand, partner
+from .trace import forward_order, gradients, leaves, node_names, op_symbol
 
 __all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "repr_mimebundle", "grad_field", "local_derivative",
            "weight_pen", "FORMATS", "MAX_NODES", "DISPLAY_MAX_NODES"]
@@ -146,20 +146,32 @@ def draw_dot(
             attrs = {"id": f"{node_id}in{i}"}
             # A constant is not differentiated with respect to (for x ** 2 the engine stores no ∂/∂2).
             if show_local_grads and not parent.is_constant:
-                attrs["label"] = _text(" = ".join(local_derivative(node, i, names)))
+                attrs["label"] = _text(" = ".join(local_derivative(node, i)))
             if highlight_edge is not None and highlight_edge[0] is parent and highlight_edge[1] is node:
                 attrs.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
             dot.edge(ids[parent], op_id, **attrs)
     return dot
 
 
-def local_derivative(node: Value, i: int, names: Mapping[Value, str]) -> tuple[str, str]:
-    """The label of the edge from ``node``'s input i into its op: (what, how much), shown as
-    ``what = how much``; ``names`` is ``trace.node_names(root)``."""
-    other = partner(node, i)  # in w·x + b: ∂y/∂w1 = x1 = 1.4
-    factor = "" if other is None else f"{names[other]} = "
-    what = f"∂{operand(names[node])}/∂{operand(names[node.parents[i]])}"
-    return what, f"{factor}{_num(node.local_grads[i])}"
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def local_derivative(node: Value, i: int) -> tuple[str, str]:
+    """The label of the edge from ``node``'s input i into its op, (what, how much), shown as
+    ``what = how much``: the local derivative written in terms of the op (``engine.OPS``), so it
+    never reads like a gradient ∂L/∂node — ``∂tanh(u)/∂u = 0.5010``, ``∂(a·b)/∂a = 2.000``; an op
+    with any number of inputs names the input by its role and place, from 1, and the factor it is:
+    ``∂(w·x + b)/∂w₂ = x₂ = 1.400``."""
+    op = OPS[node.op]
+    role, index = node.roles[i]
+    k = op.roles.index(role)
+    what = op.partials[k]
+    if op.arity is None:
+        place = str(index + 1).translate(_SUBSCRIPT)
+        what = what.replace("ᵢ", place)
+        if op.derivatives[k] != "1":
+            what += f" = {op.derivatives[k].replace('ᵢ', place)}"
+    return what, _num(node.local_grads[i])
 
 
 def to_svg(graph: Value | graphviz.Digraph, **draw_options) -> str:
