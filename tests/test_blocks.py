@@ -1,15 +1,18 @@
 """Block pictures (tinygrad_edu.blocks): the blocks of a graph by scope, their inputs, outputs and
 Jacobian shapes, the picture, one block expanded, and a 100,000-node graph."""
 
+import re
 import time
+from pathlib import Path
 
 import graphviz
 import pytest
 
-from tinygrad_edu import Value, engine
+from tinygrad_edu import Value, engine, scope
 from tinygrad_edu.blocks import LEAVES, NO_SCOPE, block_graph, draw_blocks
-from tinygrad_edu.trace import jacobian
-from tinygrad_edu.viz import to_svg
+from tinygrad_edu.graphviz_backend import Picture
+from tinygrad_edu.trace import forward_order, jacobian
+from tinygrad_edu.viz import draw_dot, to_svg
 
 
 class Scopes:
@@ -201,3 +204,66 @@ def test_a_100000_node_graph_draws_as_a_handful_of_blocks():
     assert [f.shape for f in graph.flows][1:10] == [(250, 250)] * 9  # 250 values flow on
     assert svg.count("<g id=\"node") == 12
     print(f"\n{nodes:,} nodes: blocks found and drawn in {seconds:.2f} s, {len(svg):,} characters of SVG")
+
+
+# -- draw_dot(root, by="scope"): scopes made by the engine ------------------------------------
+def scoped_network():
+    """Two scoped layers and an unscoped loss, built with tinygrad_edu.scope."""
+    x = [Value(0.5, "x0"), Value(-1.0, "x1")]
+    with scope("layer1"):
+        w = [Value(0.3, "w0"), Value(0.8, "w1")]
+        h = [(wi * xi).tanh() for wi, xi in zip(w, x)]
+    with scope("layer2"):
+        with scope("sum"):
+            s = engine.sum(h)
+        o = s.sigmoid()
+    L = (o - 1.0) ** 2
+    L.backward()
+    return L, x, w, h, s, o
+
+
+def test_draw_dot_by_scope_reads_the_scopes_the_engine_recorded():
+    L, x, w, h, s, o = scoped_network()
+    graph = block_graph(L)
+    assert list(graph.blocks) == [LEAVES, "layer1", "layer2/sum", "layer2", NO_SCOPE]
+    assert set(w) < set(graph.blocks["layer1"].nodes) and graph.blocks["layer1"].leaves == 2
+    assert graph.blocks["layer1"].inputs == tuple(x)
+    picture = draw_dot(L, by="scope")
+    assert isinstance(picture, Picture)
+    assert "a box is a scope: its nodes, inputs → outputs" in picture.source
+    assert 'label="sum\\n1 op node\\n2 inputs → 1 output"' in picture.source
+    assert list(block_graph(L, depth=1).blocks) == [LEAVES, "layer1", "layer2", NO_SCOPE]
+    opened = draw_dot(L, by="scope", expand="layer2/sum", caption="one step").source
+    assert 'label="layer2/sum: 1 node"' in opened and "one step\\n\\na box is a scope" in opened
+
+
+def test_draw_dot_by_scope_displays_in_jupyter(graphviz_backend):
+    L, *_ = scoped_network()
+    shown = draw_dot(L, by="scope")._repr_mimebundle_()
+    assert "<svg" in shown["image/svg+xml"] and "layer1" in shown["image/svg+xml"]
+
+
+def test_draw_dot_refuses_options_of_the_other_kind_of_picture():
+    L, x, *_ = scoped_network()
+    with pytest.raises(ValueError, match="draw_dot: by must be 'node' or 'scope', got 'layer'"):
+        draw_dot(L, by="layer")
+    with pytest.raises(TypeError, match="draw_dot: shown_grads, highlight_node and highlight_edge draw "
+                                        "single nodes; they apply to by='node', not to by='scope'"):
+        draw_dot(L, by="scope", highlight_node=x[0])
+    with pytest.raises(TypeError, match="draw_dot: depth and expand apply to by='scope'"):
+        draw_dot(L, expand="layer1")
+    with pytest.raises(ValueError, match="draw_dot: expand='layer3' is not a block of this graph"):
+        draw_dot(L, by="scope", expand="layer3")
+
+
+def test_the_readme_block_picture_is_one_attention_step(tmp_path, monkeypatch):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = next(block for block in re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+                if 'by="scope"' in block)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README block picture", "exec"), namespace)
+    nodes = [node for node in forward_order(namespace["J"]) if not node.is_constant]
+    assert f"One training step of the\n`attention` walkthrough's model, {len(nodes):,} nodes" in readme
+    svg = (tmp_path / "blocks.svg").read_text()
+    assert "J: 128×128" in svg and "embedding" in svg

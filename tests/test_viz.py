@@ -296,7 +296,8 @@ def test_jupyter_summarises_a_graph_too_big_to_read():
         f"a graph too big to display ({n} nodes, more than DISPLAY_MAX_NODES = {DISPLAY_MAX_NODES}): "
         f"2 leaves, depth {DISPLAY_MAX_NODES // 2 + 1}",
         "to see it anyway: draw_dot(v), or render(v, 'graph.svg') and open the file; "
-        "for a network, draw_mlp(model) draws one node per neuron",
+        "for a network, draw_mlp(model) draws one node per neuron, and draw_dot(v, by='scope') one box "
+        "per scope",
     ]
     assert "label='L'" in repr(x) and f"data={x.data!r}" in repr(x)
     for _ in range(200):  # past draw_dot's own limit the hint says how to lift it

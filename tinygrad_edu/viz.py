@@ -23,6 +23,7 @@ from pathlib import Path
 
 import graphviz
 
+from .blocks import block_graph, draw_blocks
 from .engine import OPS, Value
 from .files import write_atomic
 from .graphviz_backend import Picture, draw, mimebundle
@@ -40,6 +41,10 @@ MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level p
 # a notebook's width nobody can read. draw_dot(v) displays any size: the way to see it anyway.
 DISPLAY_MAX_NODES = 100
 
+# draw_dot(by="scope")'s title: what its boxes and edges mean
+BLOCKS_LEGEND = ("a box is a scope: its nodes, inputs → outputs\n"
+                 "an edge A → B: the k values of A that B reads; "
+                 "J: m×k = ∂(B's m outputs that depend on them)/∂(those k values)")
 # Courier, every character 0.6 em wide: both Graphviz backends know its metrics, and every viewer
 # has a monospace font of the same widths (Liberation Mono, DejaVu Sans Mono, Courier New), so the
 # text stays inside the boxes Graphviz sized for it (with Helvetica, a viewer without it used wider text).
@@ -81,6 +86,9 @@ def draw_dot(
     highlight_node: Value | None = None,
     highlight_edge: tuple[Value, Value] | None = None,
     caption: str | None = None,
+    by: str = "node",
+    depth: int | None = None,
+    expand: str | None = None,
 ) -> Picture:
     """The graph that computed ``root``: data and grad on every Value, ∂out/∂in on every edge.
 
@@ -91,11 +99,27 @@ def draw_dot(
     always gives the same DOT source, byte for byte. They are the SVG's ids too, for a page to
     address: node i of ``trace.forward_order(root)`` is ``n{i}``, its op ``n{i}op``, the edge from
     its input j into the op ``n{i}in{j}`` (the one labelled ∂node/∂input) and from the op ``n{i}out``.
+
+    ``by="scope"`` draws a graph of any size one box per scope (``tinygrad_edu.blocks``): how many
+    nodes, inputs and outputs each has, and on each edge the shape of the Jacobian between them;
+    ``depth=1`` keeps the top-level scopes only, ``expand="layer2"`` draws that block's scalar nodes
+    (at most ``max_nodes``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    if by not in ("node", "scope"):
+        raise ValueError(f"draw_dot: by must be 'node' or 'scope', got {by!r}")
+    if by == "scope":
+        if shown_grads is not None or highlight_node is not None or highlight_edge is not None:
+            raise TypeError("draw_dot: shown_grads, highlight_node and highlight_edge draw single nodes; "
+                            "they apply to by='node', not to by='scope'")
+        dot = _picture("blocks", rankdir, f"{caption}\n\n{BLOCKS_LEGEND}" if caption else BLOCKS_LEGEND)
+        return draw_blocks(dot, block_graph(root, depth), expand, max_nodes, show_grad)
+    if depth is not None or expand is not None:
+        raise TypeError("draw_dot: depth and expand apply to by='scope' (a picture of blocks), "
+                        "not to by='node'")
     order = forward_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -114,14 +138,7 @@ def draw_dot(
     names = node_names(root)
     across = rankdir in ("LR", "RL")  # braces turn a record's fields sideways: keep them one row
 
-    dot = Picture(
-        "tinygrad_edu",
-        graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT},
-        node_attr={"fontname": FONT, "fontsize": "10"},
-        edge_attr={"fontname": FONT, "fontsize": "9", "color": "#4b5563"},
-    )
-    if caption is not None:
-        dot.attr(label=_text(caption), labelloc="t", fontsize="14")
+    dot = _picture("tinygrad_edu", rankdir, caption)
     for node in order:
         node_id, hot = ids[node], node is highlight_node
         emphasis = {"color": HIGHLIGHT, "penwidth": "3", "fontcolor": HIGHLIGHT} if hot else {}
@@ -172,6 +189,19 @@ def local_derivative(node: Value, i: int) -> tuple[str, str]:
         if op.derivatives[k] != "1":
             what += f" = {op.derivatives[k].replace('ᵢ', place)}"
     return what, _num(node.local_grads[i])
+
+
+def _picture(name: str, rankdir: str, caption: str | None) -> Picture:
+    """An empty picture in draw_dot's style, titled ``caption`` (when given)."""
+    dot = Picture(
+        name,
+        graph_attr={"rankdir": rankdir, "bgcolor": "white", "fontname": FONT},
+        node_attr={"fontname": FONT, "fontsize": "10"},
+        edge_attr={"fontname": FONT, "fontsize": "9", "color": "#4b5563"},
+    )
+    if caption is not None:
+        dot.attr(label=_text(caption), labelloc="t", fontsize="14")
+    return dot
 
 
 def to_svg(graph: Value | graphviz.Digraph, **draw_options) -> str:
@@ -233,7 +263,8 @@ def _summary(root: Value, order: list[Value]) -> str:
             f"a graph too big to display ({n} nodes, more than DISPLAY_MAX_NODES = {DISPLAY_MAX_NODES}): "
             f"{_count(len(leaves(root)), 'leaf', 'leaves')}, depth {root.depth}\n"
             f"to see it anyway: draw_dot(v{limit}), or render(v, 'graph.svg'{limit}) and open the file; "
-            "for a network, draw_mlp(model) draws one node per neuron")
+            "for a network, draw_mlp(model) draws one node per neuron, and draw_dot(v, by='scope') one "
+            "box per scope")
 
 
 def _count(n: int, one: str, many: str) -> str:
