@@ -42,14 +42,19 @@ $(BENCH)/.installed: setup.cfg pyproject.toml
 bench: $(BENCH)/.installed
 	$(BENCH)/bin/python -m benchmarks
 
-# The README's pictures, drawn by the project itself: an expression (the command) and a small MLP.
+# The README's pictures, drawn by the project itself: an expression (the command), a small MLP and one
+# training step of the attention walkthrough's model by scope.
 docs: $(STAMP)
 	$(BIN)/python -c 'import sys; from tinygrad_edu.files import main; sys.exit(main(sys.argv[1:], "make docs"))' \
-	docs/neuron.svg docs/mlp.svg docs/stepper.png docs/training.png  # every output checked before any work
+	docs/neuron.svg docs/mlp.svg docs/blocks.svg docs/stepper.png docs/training.png  # every output checked before any work
 	mkdir -p docs
 	$(BIN)/python -m tinygrad_edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o docs/neuron.svg
 	$(BIN)/python -c "from tinygrad_edu.nn import MLP; from tinygrad_edu.viz import draw_mlp, render; \
 	model = MLP(2, [3, 1], activation='tanh', seed=0); x = [1.0, -2.0]; loss = (model(x) - 1.0) ** 2; \
 	render(draw_mlp(model, inputs=x, loss=loss), 'docs/mlp.svg')"
+	$(BIN)/python -c "from tinygrad_edu.viz import draw_dot, render; \
+	from tinygrad_edu.walkthroughs.attention import Reverser; model = Reverser(seed=0); \
+	J, _ = model.loss([(3, 1, 4, 0), (2, 2, 0, 1), (4, 0, 1, 3), (0, 3, 2, 2), (1, 4, 4, 0), (3, 0, 2, 1), \
+	(2, 1, 3, 4), (0, 0, 1, 2)]); J.backward(); render(draw_dot(J, rankdir='TB', by='scope'), 'docs/blocks.svg')"
 	$(BIN)/python docs/screenshot.py docs/stepper.png  # the stepper page, in headless Chromium
 	$(BIN)/python docs/screenshot.py docs/training.png --training  # moons' training run (--html)

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("walkthroughs.notebook",),  # a tour as a Jupyter notebook
     ("walkthroughs.command",),  # the one entry point that runs a walkthrough
     ("walkthroughs.chain_rule", "walkthroughs.gradient_descent", "walkthroughs.backprop_layers",
-     "walkthroughs.minibatch", "walkthroughs.moons", "walkthroughs.digits"),
+     "walkthroughs.minibatch", "walkthroughs.moons", "walkthroughs.digits", "walkthroughs.attention"),
     ("__main__", "walkthroughs.__main__"),  # the tinygrad-edu command (cli and demo); python -m demos
 ]
 LAYER = {name if name == "tinygrad_edu" else f"tinygrad_edu.{name}": level

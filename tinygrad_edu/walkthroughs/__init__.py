@@ -14,4 +14,5 @@ DEMOS = {
     "minibatch": "a mini-batch gradient as the mean of per-example gradients and as Jacobian products",
     "moons": "micrograd's classic: an MLP learns two moons with hinge loss + L2 to 100% accuracy",
     "digits": "softmax classification of 5×7 digit bitmaps: a gradient check, then ≥ 90% held out",
+    "attention": "one-head self-attention learns to reverse digits: a step by scope, p − onehot, ∂J/∂Wq,k,v",
 }
