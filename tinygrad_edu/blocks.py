@@ -178,6 +178,7 @@ def draw_blocks(dot: graphviz.Digraph, graph: BlockGraph, expand: str | None = N
     if expand is not None and len(graph.blocks[expand].nodes) > max_nodes:
         raise ValueError(f"draw_dot: block {expand!r} has {len(graph.blocks[expand].nodes)} nodes, more than "
                          f"max_nodes={max_nodes}; pass a larger max_nodes, or expand a smaller block")
+    dot.attr(nodesep="0.6")  # room for the labels of two arrows between the same two boxes
     ids = {name: f"b{i}" for i, name in enumerate(graph.blocks)}
     node_ids = {} if expand is None else {node: f"{ids[expand]}n{i}"
                                           for i, node in enumerate(graph.blocks[expand].nodes)}
