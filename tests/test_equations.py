@@ -106,6 +106,15 @@ def test_markdown_and_latex(style, marks):
     text = explain_network(net_432(), XB, TB, "log_loss", style=style)
     assert all(mark in text for mark in marks)
     assert "✓" not in text and "δ²" not in text and r"\delta^{2}" in text
+    if style == "latex":  # plain ASCII: every symbol a TeX command, every brace closed
+        assert all(ord(c) < 128 for c in text)
+        assert text.count("{") - text.count(r"\{") == text.count("}") - text.count(r"\}")
+
+
+def test_numbers_have_four_significant_digits_or_are_exact():
+    numbers = (0.00246651, 1.808e-05, -0.46078550638, 0.09, 1.0, 0.0, 123456.7)
+    assert [equations._number(x, 4) for x in numbers] == [
+        "0.002467", "1.808e-05", "-0.4608", "0.09", "1", "0", "123457"]
 
 
 def test_a_large_matrix_is_shown_by_its_shape_and_corners():

@@ -346,21 +346,29 @@ def _prose(text: str, style: str) -> str:
 
 # -- numbers at a precision ---------------------------------------------------------------------
 def _number(x: float, digits: int) -> str:
-    """x with ``digits`` significant digits (a whole number whole); scientific notation outside
-    1e-4 ≤ |x| < 1e6."""
-    if x == 0.0 or not math.isfinite(x) or (x.is_integer() and abs(x) < 1e6):
-        return f"{x + 0.0:.0f}" if math.isfinite(x) else f"{x:g}"  # a whole number is exact: 1, 0
-    exponent = math.floor(math.log10(abs(x)))
-    if -4 <= exponent < 6:
-        return f"{x:.{max(digits - 1 - exponent, 0)}f}"
+    """x with ``digits`` significant digits, scientific notation outside 1e-4 ≤ |x| < 1e6; a number
+    that fewer digits give exactly (an input 0.09, a target 1) as that: it is exact."""
+    if not math.isfinite(x):
+        return f"{x:g}"
+    if x.is_integer() and abs(x) < 1e6:
+        return f"{x + 0.0:.0f}"
+    shortest = repr(x)  # the shortest text that reads back as x
+    if "e" not in shortest and len(shortest.lstrip("-").replace(".", "").lstrip("0")) <= digits:
+        return shortest
+    if -4 <= _exponent(x) < 6:
+        return f"{x:.{max(digits - 1 - _exponent(x), 0)}f}"
     return f"{x:.{digits - 1}e}"
 
 
-def _ulp(text: str) -> float:
-    """One unit in the last place of a printed number."""
-    mantissa, _, exponent = text.partition("e")
-    decimals = len(mantissa.partition(".")[2])
-    return 10.0 ** (int(exponent or 0) - decimals)
+def _exponent(x: float) -> int:
+    return math.floor(math.log10(abs(x)))
+
+
+def _ulp(x: float, digits: int) -> float:
+    """One unit in the last place of x printed with ``digits`` significant digits (x ≠ 0)."""
+    if -4 <= _exponent(x) < 6:
+        return 10.0 ** -max(digits - 1 - _exponent(x), 0)
+    return 10.0 ** (_exponent(x) - digits + 1)
 
 
 def _rounded(x: object, digits: int) -> object:
@@ -392,7 +400,7 @@ class _Relation:
                 slack = [s + abs(b - a) for s, a, b in zip(slack, again, moved)]
         for got, want, extra in zip(again, _flatten(self.result), slack):
             printed = _number(want, digits)
-            unit = _ulp(printed) if want != 0.0 else 0.0
+            unit = _ulp(want, digits) if want != 0.0 else 0.0
             if not abs(got - float(printed)) <= (unit + extra) * (1 + 1e-9) + 1e-300:
                 return False
         return True
@@ -402,7 +410,7 @@ def _nudges(x: object, digits: int) -> list[object]:
     """x (a number or a matrix) as printed, with one entry moved by half a unit in its last place:
     each entry that printing rounded (a number printed whole, such as a target or a 0, is exact)."""
     if isinstance(x, float):
-        return [float(_number(x, digits)) + _ulp(_number(x, digits)) / 2] if _is_rounded(x, digits) else []
+        return [float(_number(x, digits)) + _ulp(x, digits) / 2] if _is_rounded(x, digits) else []
     if not isinstance(x, list):
         return []
     out: list[object] = []
@@ -410,7 +418,7 @@ def _nudges(x: object, digits: int) -> list[object]:
         for j, v in enumerate(row):
             if _is_rounded(v, digits):
                 moved = [[float(_number(u, digits)) for u in r] for r in x]
-                moved[i][j] += _ulp(_number(v, digits)) / 2
+                moved[i][j] += _ulp(v, digits) / 2
                 out.append(moved)
     return out
 
@@ -816,7 +824,7 @@ def _batch_mean(eq: NetworkEquations, page: _Page) -> None:
     page.heading("The mean over the batch as a Jacobian product:")
     page.equation(["∂J/∂(J_1 … J_m)"], [[eq.mean_row]])
     page.note(f"(by trace.jacobian: $J = (1/m)·Σ_i J_i$, each example weighs 1/{m})")
-    page.note(f"$∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ$ for all {P} parameters $θ$, with the {m}×{P}")
+    page.note(f"$∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ$ for all {P} parameters $θ$, with the ${m}×{P}$")
     page.note("Jacobian of the examples' losses (by trace.jacobian: one reverse pass per example)")
     page.check("∂J/∂θ = ∂J/∂(J_1 … J_m)·∂(J_1 … J_m)/∂θ", eq.engine_grads, eq.batch_mean)
 
