@@ -386,7 +386,10 @@ def test_no_grad_records_no_parents():
     assert is_grad_enabled() is True
     assert out.data == math.tanh(7.0)
     assert (out.parents, out.local_grads, out._prev) == ((), (), set())
-    out.backward()
+    # as PyTorch ("element 0 of tensors does not require grad"): an error, not grads left at 0
+    with pytest.raises(RuntimeError, match=r"^backward\(\): this Value was computed inside no_grad\(\).*"
+                                           r"compute it outside no_grad\(\) to get gradients$"):
+        out.backward()
     assert (a.grad, b.grad) == (0.0, 0.0)
     after = a * b
     assert after.parents == (a, b)
@@ -575,12 +578,26 @@ def test_backward_checks_its_gradient_argument():
     assert out.grad == 0.5
 
 # -- plumbing --------------------------------------------------------------------------------
-def test_repr_and_float():
+def test_repr_item_and_format():
     assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
     a = Value(-1.5, label="a")
     a.grad = 0.25
     assert repr(a) == "Value(data=-1.5, grad=0.25, label='a')"
-    assert float(a) == -1.5 and type(float(a)) is float
+    assert a.item() == -1.5 and type(a.item()) is float
+    # a format spec formats the number, as PyTorch's scalars do; no spec is the repr
+    assert (f"{a:.4f}", f"{a:+.2e}", f"{a:>8.1f}") == ("-1.5000", "-1.50e+00", "    -1.5")
+    assert f"{a}" == str(a) == repr(a)
+
+
+@pytest.mark.parametrize("convert", [float, math.exp, math.tanh, math.log, math.sqrt, lambda v: math.pow(v, 2)],
+                         ids=["float", "exp", "tanh", "log", "sqrt", "pow"])
+def test_a_value_does_not_silently_become_a_float(convert):
+    # micrograd raises here too: math.exp(w) * x would leave w.grad at 0 (issue 18 item 1)
+    w = Value(1.0)
+    with pytest.raises(TypeError, match=r"^a Value is not a float: float\(v\) or a math function "
+                                        r"\(math\.exp\(v\)\) would drop its gradient; use the Value's own ops "
+                                        r"\(v\.exp\(\), .*\) to keep it, or v\.data \(v\.item\(\)\) for the number$"):
+        convert(w)
 
 
 def test_values_hash_and_compare_by_identity():

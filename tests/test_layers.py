@@ -38,9 +38,6 @@ LAYER = {name if name == "tinygrad_edu" else f"tinygrad_edu.{name}": level
 # removes its line.
 STILL_BEING_FIXED: dict[str, str] = {}
 PRIVATE_STILL_BEING_FIXED = {
-    "tinygrad_edu.expr": "expr uses engine._constant",
-    "tinygrad_edu.nn": "nn uses engine._linear_layer",
-    "tinygrad_edu.trace": "trace uses engine._as_float",
     "tinygrad_edu.exercises": "exercises uses trace._op_text",
 }
 

@@ -5,7 +5,8 @@ Every op does two things in the forward pass, side by side:
     the value                 out = f(x₁, ..., xₙ)
     the local derivatives     ∂out/∂x₁, ..., ∂out/∂xₙ
 
-and records its inputs. ``backward()`` is then nothing but the chain rule,
+and records its inputs: ``_node(out, op, (a, b), (∂out/∂a, ∂out/∂b))`` in one line per op, as in
+Karpathy's microgpt. ``backward()`` is then nothing but the chain rule,
 
     ∂L/∂xᵢ += ∂out/∂xᵢ · ∂L/∂out
 
@@ -18,13 +19,6 @@ there are ``sum(values)``, ``dot(w, x)`` and ``linear(x, w, b)``: a neuron's pre
 
 is one node, where a chain of ``*`` and ``+`` makes 2n of them.
 
-Why it is fast: fewer, smaller objects. A node is one object with ``__slots__`` (no ``__dict__``,
-no closure, so no reference cycles: Python's cycle collector scans one object where micrograd
-makes about seven); a unary or binary op keeps its inputs in two slots instead of a tuple, and
-an n-ary one keeps two tuples. Each node knows its ``depth`` (1 + the deepest input), so
-``backward()`` orders the graph level by level in one pass, with no recursion and no sort.
-(``python -m benchmarks`` measures it against micrograd and PyTorch.)
-
 What each op *is* besides its numbers (its symbol, formula, LaTeX, hint, name in the expression
 language, whether nn offers it, how to recompute it from floats) is declared once, in ``OPS``
 (``Op``), and every other module reads it from there. A node also says what each input is to its
@@ -32,6 +26,16 @@ op (``node.roles``: ("w", i), ("x", i), ("b", 0) for dot and linear, ("term", i)
 numbers an n-ary op folded in (``node.constants``); ``arguments(node, inputs)`` puts them together
 again, so ``OPS[node.op].replay(*arguments(node, [p.data for p in node.parents]))`` is
 ``node.data``. ``with scope("attention"):`` names every node made inside (``node.scope``).
+
+The file reads top to bottom: ``Value`` and its ops, ``backward()``, how a node is made, the ops
+with any number of inputs, the op table, ``no_grad`` and ``scope``, the checks of user input.
+
+Why it is fast: fewer, smaller objects. A node is one object with ``__slots__`` (no ``__dict__``,
+no closure, so no reference cycles: Python's cycle collector scans one object where micrograd
+makes about seven); a unary or binary op keeps its inputs in two slots instead of a tuple, and
+an n-ary one keeps two tuples. Each node knows its ``depth`` (1 + the deepest input), so
+``backward()`` orders the graph level by level in one pass, with no recursion and no sort.
+(``python -m benchmarks`` measures it against micrograd and PyTorch.)
 """
 
 from __future__ import annotations
@@ -43,82 +47,14 @@ import numbers
 import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 # sum is left out on purpose: ``from tinygrad_edu.engine import *`` must not hide Python's sum.
-__all__ = ["Value", "no_grad", "is_grad_enabled", "scope", "dot", "linear", "OPS", "Op", "arguments"]
-
-
-# -- no_grad and scope ------------------------------------------------------------------
-# Each thread / async task has its own switch and scope (ContextVars). Ops read them only while
-# some no_grad() or scope() block is open anywhere, so the common path pays one global load.
-_grad_enabled: ContextVar[bool] = ContextVar("tinygrad_edu_grad_enabled", default=True)
-_scope_name: ContextVar[str] = ContextVar("tinygrad_edu_scope", default="")
-_open_blocks = 0  # no_grad() and scope() blocks open, in every thread
-_blocks_lock = threading.Lock()
-
-
-@contextmanager
-def _block(var: ContextVar, value: object) -> Iterator[None]:
-    """Set var to value for the block, and count the block as open."""
-    global _open_blocks
-    token = var.set(value)
-    with _blocks_lock:
-        _open_blocks += 1
-    try:
-        yield
-    finally:
-        with _blocks_lock:
-            _open_blocks -= 1
-        var.reset(token)
-
-
-def no_grad():
-    """Inside this block ops compute values but record no inputs (nothing to backprop).
-
-    Use it for inference and plotting: ``with no_grad(): score = model(x)``.
-    """
-    return _block(_grad_enabled, False)
-
-
-def is_grad_enabled() -> bool:
-    """False inside a ``no_grad()`` block (in this thread), True otherwise."""
-    return _grad_enabled.get()
-
-
-def scope(name: str):
-    """Every Value made inside this block (leaves and ops) has ``node.scope == name``; scopes nest,
-    ``with scope("block1"): with scope("attention"): ...`` gives "block1/attention" (as TensorBoard's
-    name scopes). Outside any scope ``node.scope`` is "". It costs nothing while no scope is open.
-    """
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValueError(f"scope(name): name must be a non-empty str without '/', got {name!r}")
-    outer = _scope_name.get()
-    return _block(_scope_name, f"{outer}/{name}" if outer else name)
-
-
-def _enter_scope(node: Value) -> None:
-    """Give a node made while some block is open the scope it is made in (when there is one)."""
-    name = _scope_name.get()
-    if name:
-        node._scope = name
-
-
-# -- checking user input ---------------------------------------------------------------
-def _as_float(x: object, what: str) -> float:
-    """A real number as a float, or a TypeError that names the type."""
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r}")
-
-
-def _domain_error(op: str, message: str) -> ValueError:
-    return ValueError(f"{op}: {message}")
+__all__ = ["Value", "no_grad", "is_grad_enabled", "scope", "dot", "linear", "linear_layer", "constant",
+           "real", "topological_order", "OPS", "Op", "arguments"]
 
 
 class Value:
@@ -127,6 +63,9 @@ class Value:
     ``data``   the number                      ``grad``   ∂L/∂self after ``L.backward()``
     ``op``     the op that made it ("" = leaf)  ``label``  a name for pictures and explanations
     ``parents``      the op's inputs            ``local_grads``  ∂self/∂parent, one per parent
+    ``depth``  1 + the deepest parent's (0 for a leaf)   ``scope``  the scope it was made in
+
+    ``Value(2.0, label="w")`` makes a leaf; ops make the other nodes.
     """
 
     # _a, _b: a unary or binary op's inputs (None when absent); _da, _db: ∂self/∂_a, ∂self/∂_b.
@@ -149,18 +88,10 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, Value):
             raise TypeError("Value(data): data must be a real number, got a Value (use it directly)")
-        self.data = _as_float(data, "Value(data)")
-        self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"Value(label=...) must be a str, got {type(label).__name__}")
+        _leaf(self, real(data, "Value(data)"))
         self.label = label
-        self.op = ""
-        self.depth = 0
-        self._a = self._b = None
-        self._da = self._db = 0.0
-        self._visit = None
-        if _open_blocks:
-            _enter_scope(self)
 
     # -- the graph, as the rest of the library (and micrograd code) sees it ------------
     @property
@@ -180,6 +111,11 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         return not self.op
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number an op wrapped (the 2 in ``x * 2``), not a leaf the user made."""
+        return False
 
     @property
     def roles(self) -> tuple[tuple[str, int], ...]:
@@ -205,11 +141,6 @@ class Value:
         except AttributeError:  # never set: made outside every scope
             return ""
 
-    @property
-    def is_constant(self) -> bool:
-        """True for a number an op wrapped (the 2 in ``x * 2``), not a leaf the user made."""
-        return False
-
     # micrograd's names, so code from the lecture runs unchanged.
     @property
     def _prev(self) -> set[Value]:
@@ -227,41 +158,43 @@ class Value:
     # -- arithmetic: value and local derivatives side by side ---------------------------
     def __add__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
-            other = _constant(other, "+")
-        return _node(self.data + other.data, "+", self, 1.0, other, 1.0)  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1
+            other = constant(other, "+")
+        return _node(self.data + other.data, "+", self, other, 1.0, 1.0)  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1
 
     def __radd__(self, other: float) -> Value:  # 2 + a, and Python's sum() starting at 0
-        return _constant(other, "+") + self
+        return constant(other, "+") + self
 
     def __sub__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
-            other = _constant(other, "-")
-        return _node(self.data - other.data, "-", self, 1.0, other, -1.0)  # ∂(a−b)/∂b = −1
+            other = constant(other, "-")
+        return _node(self.data - other.data, "-", self, other, 1.0, -1.0)  # ∂(a−b)/∂b = −1
 
     def __rsub__(self, other: float) -> Value:
-        return _constant(other, "-") - self
+        return constant(other, "-") - self
 
     def __mul__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
-            other = _constant(other, "*")
-        return _node(self.data * other.data, "*", self, other.data, other, self.data)  # ∂(ab)/∂a = b
+            other = constant(other, "*")
+        return _node(self.data * other.data, "*", self, other, other.data, self.data)  # ∂(ab)/∂a = b
 
     def __rmul__(self, other: float) -> Value:
-        return _constant(other, "*") * self
+        return constant(other, "*") * self
 
     def __truediv__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
-            other = _constant(other, "/")
+            other = constant(other, "/")
         a, b = self.data, other.data
         q = _divide(a, b)
+        # ∂(a/b)/∂a = 1/b, kept as "divide by b" where 1/b overflows (b subnormal), so that
+        # backward's ∂L/∂a = ∂L/∂q / b is finite where it is (PyTorch computes g/b too);
         # ∂(a/b)/∂b = −a/b², as (a/b)/b: b·b would underflow to 0 for a tiny b (PyTorch's order too)
-        return _node(q, "/", self, 1.0 / b, other, -q / b)
+        return _node(q, "/", self, other, _reciprocal(b), -q / b)
 
     def __rtruediv__(self, other: float) -> Value:
-        return _constant(other, "/") / self
+        return constant(other, "/") / self
 
     def __neg__(self) -> Value:
-        return _node(-self.data, "neg", self, -1.0)  # ∂(−a)/∂a = −1
+        return _node(-self.data, "neg", self, None, -1.0)  # ∂(−a)/∂a = −1
 
     def __pos__(self) -> Value:
         return self
@@ -280,52 +213,70 @@ class Value:
                 raise _domain_error(
                     "**", f"{a!r} ** Value: a base <= 0 has no real derivative with respect to "
                     "the exponent; use a number as the exponent")
-            return _node(out, "**", self, _power_grad(a, n), exponent, dn)
-        n = _as_float(exponent, "the exponent of **")
-        return _node(_power(a, n), "**", self, _power_grad(a, n), _constant(n, "**"))
+            return _node(out, "**", self, exponent, _power_grad(a, n), dn)
+        n = real(exponent, "the exponent of **")
+        return _node(_power(a, n), "**", self, constant(n, "**"), _power_grad(a, n), 0.0)
 
     def __rpow__(self, base: float) -> Value:  # 2 ** v
-        return _constant(base, "**") ** self
+        return constant(base, "**") ** self
 
     # -- functions ----------------------------------------------------------------------
     def exp(self) -> Value:
         """d eˣ/dx = eˣ"""
         e = _exp(self.data)
-        return _node(e, "exp", self, e)
+        return _node(e, "exp", self, None, e)
 
     def log(self) -> Value:
         """d ln x/dx = 1/x   (x > 0)"""
         x = self.data
-        return _node(_log(x), "log", self, 1.0 / x)
+        return _node(_log(x), "log", self, None, 1.0 / x)
 
     def tanh(self) -> Value:
         """d tanh(x)/dx = 1 − tanh(x)²"""
         t = math.tanh(self.data)
-        return _node(t, "tanh", self, 1.0 - t * t)
+        return _node(t, "tanh", self, None, 1.0 - t * t)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e⁻ˣ);  dσ/dx = σ(x)·(1 − σ(x))"""
         s = _sigmoid(self.data)
-        return _node(s, "sigmoid", self, s * (1.0 - s))
+        return _node(s, "sigmoid", self, None, s * (1.0 - s))
 
     def relu(self) -> Value:
-        """relu(x) = max(0, x);  d relu/dx = 1 if x > 0 else 0"""
+        """relu(x) = max(0, x);  d relu/dx = 1 if x > 0 else 0 (0 at x = 0; NaN stays NaN, with
+        derivative 1, as in PyTorch)."""
         x = self.data
-        return _node(x, "relu", self, 1.0) if x > 0.0 else _node(0.0, "relu", self, 0.0)
+        if x <= 0.0:
+            return _node(0.0, "relu", self, None, ZERO)  # an exact 0: ∞·0 is 0 here, as PyTorch's mask
+        return _node(x, "relu", self, None, 1.0)
 
     # -- backward: the chain rule ---------------------------------------------------------
     def backward(self, gradient: float = 1.0) -> None:
         """Fill ``grad`` of every Value this one depends on:  ∂L/∂p += ∂node/∂p · ∂L/∂node.
 
-        Gradients of intermediate nodes start from 0 on every call; leaves accumulate
-        (as in PyTorch: call ``zero_grad()`` between training steps).
+        The specification, as a textbook (and micrograd) writes it:
 
-        A node is deeper than each of its inputs, so walking the graph one depth level at
-        a time, deepest first, finishes every user of a node before the node itself: its
-        grad is complete when its turn comes. Inputs are found as we go (one pass, no
-        recursion, no sort); ``topological_order`` lists the same order.
+            topo = topological_order(self)        # each node before its inputs
+            for v in topo:
+                if v.op: v.grad = 0.0             # ops start from 0; leaves accumulate
+            self.grad = gradient
+            for v in topo:                        # every user of v is done: v.grad is complete
+                for p, d in zip(v.parents, v.local_grads):
+                    p.grad += d * v.grad          # the chain rule, once per edge
+
+        Gradients of intermediate nodes start from 0 on every call; leaves accumulate (as in
+        PyTorch: call ``zero_grad()`` between training steps).
+
+        The loop below computes exactly that, in one pass: a node is deeper than each of its
+        inputs, so walking the graph one depth level at a time, deepest first, finishes every
+        user of a node before the node itself. Each node is found when an edge first reaches it
+        (``meet``: start its grad from 0, put it on its level), so there is no separate
+        topological sort, no recursion and no tuple per node.
         """
-        gradient = _as_float(gradient, "backward(gradient)")
+        gradient = real(gradient, "backward(gradient)")
+        if type(self) is _Detached:
+            raise RuntimeError("backward(): this Value was computed inside no_grad(), so it remembers "
+                               "no inputs to differentiate (PyTorch: element 0 of tensors does not "
+                               "require grad); compute it outside no_grad() to get gradients")
         if not self.op:  # a leaf on its own: ∂self/∂self = 1
             self.grad += gradient
             return
@@ -334,6 +285,14 @@ class Value:
         levels[self.depth].append(self)
         visit = object()  # marks the nodes met in this call
         self._visit = visit
+
+        def meet(p: Value) -> None:
+            """The first time an edge reaches p in this pass: start an op's grad from 0, schedule it."""
+            p._visit = visit
+            if p.op:
+                p.grad = 0.0
+                levels[p.depth].append(p)
+
         for level in reversed(levels):
             for node in level:
                 g = node.grad  # ∂L/∂node, complete: every user of node is done
@@ -344,43 +303,42 @@ class Value:
                     # (unless some d is ±inf or nan: then d·0 is nan, as in PyTorch)
                     live = g != 0.0 or not math.isfinite(_add_up(local_grads))
                     for p, d in zip(node._inputs, local_grads):
-                        if p._visit is not visit:  # first meeting: reset an op's grad, schedule it
-                            p._visit = visit
-                            if p.op:
-                                p.grad = 0.0
-                                levels[p.depth].append(p)
+                        if p._visit is not visit:
+                            meet(p)
                         if live:
                             p.grad += d * g  # the chain rule
                     continue
-                if a._visit is not visit:  # unary or binary: the same steps, inputs in two slots
-                    a._visit = visit
-                    if a.op:
-                        a.grad = 0.0
-                        levels[a.depth].append(a)
+                # unary or binary: the same two steps, inputs in two slots (no tuple to build)
+                if a._visit is not visit:
+                    meet(a)
                 a.grad += node._da * g  # the chain rule
                 b = node._b
-                if b is None:
-                    continue
-                if b._visit is not visit:  # the same two steps for the second input
-                    b._visit = visit
-                    if b.op:
-                        b.grad = 0.0
-                        levels[b.depth].append(b)
-                b.grad += node._db * g
+                if b is not None:
+                    if b._visit is not visit:
+                        meet(b)
+                    b.grad += node._db * g
 
     # -- plumbing -------------------------------------------------------------------------
     def item(self) -> float:
+        """The number (``data``), as ``tensor.item()``."""
         return self.data
 
     def __float__(self) -> float:
-        return self.data
+        # micrograd raises here too: float(v) and math.exp(v) would quietly drop the gradient
+        raise TypeError("a Value is not a float: float(v) or a math function (math.exp(v)) would drop "
+                        "its gradient; use the Value's own ops (v.exp(), v.log(), v.tanh(), v ** 0.5) to "
+                        "keep it, or v.data (v.item()) for the number")
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats the number, as PyTorch's scalars do; ``f"{v}"`` is the repr."""
+        return format(self.data, spec) if spec else repr(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
 
-class _Constant(Value):
+class _Number(Value):
     """A number an op wrapped as a Value (the 2 in ``x * 2``). Same layout, no extra memory."""
 
     __slots__ = ()
@@ -390,12 +348,20 @@ class _Constant(Value):
         return True
 
 
+class _Detached(Value):
+    """What an op makes inside ``no_grad()``: a leaf with its value and no history, which
+    ``backward()`` refuses (there is nothing to differentiate)."""
+
+    __slots__ = ()
+
+
 class _ManyInputs(Value):
     """A Value made by an op with any number of inputs (``sum``, ``dot``, ``linear``): the inputs
     and their local derivatives in two tuples, where unary and binary ops use four slots."""
 
     # _layout: None when the inputs are the op's arguments in order, all Values (sum: the terms;
-    # dot: w then x; linear: w, x, b); else (roles, constants) as ``roles`` and ``constants`` give them.
+    # dot: w then x; linear: w, x, b); _X_NUMBERS when the x are numbers (kept as w's local
+    # derivatives); else (roles, constants) as ``roles`` and ``constants`` give them.
     __slots__ = ("_inputs", "_locals", "_layout")
     _inputs: tuple[Value, ...]
     _locals: tuple[float, ...]
@@ -430,31 +396,32 @@ class _ManyInputs(Value):
         return tuple((("x", i), self._locals[i]) for i in range(n))
 
 
-_new = object.__new__
+# -- making a node ------------------------------------------------------------------------------
+_new = object.__new__  # a node without __init__'s checks: the op checked its inputs
 _depth = operator.attrgetter("depth")
 
 
-def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db: float = 0.0) -> Value:
-    """A Value made by op from inputs a (and b), with ∂out/∂a = da (and ∂out/∂b = db)."""
-    out = _new(Value)
+def _node(data: float, op: str, a: Value, b: Value | None, da: float, db: float = 0.0) -> Value:
+    """The node ``op`` makes from inputs (a, b) with local derivatives (∂out/∂a, ∂out/∂b): every
+    unary (b None) and binary op's node is made here. microgpt writes it
+    ``Value(data, (a, b), (da, db))``; here the two pairs are four arguments, because building
+    two tuples per op costs about 8% of a training step (measured), and backward reads the slots."""
+    if _open_blocks:  # some no_grad() or scope() block is open (in some thread)
+        if not _grad_enabled.get():
+            return _detached(data)
+        out = _new(Value)
+        name = _scope_name.get()  # _enter_scope, inline: a layer's scope is open for each of its nodes
+        if name:
+            out._scope = name
+    else:
+        out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.op = op
-    if _open_blocks:  # some no_grad() or scope() block is open (in some thread)
-        name = _scope_name.get()  # _enter_scope, inline: a layer's scope is open for each of its nodes
-        if name:
-            out._scope = name
-        if not _grad_enabled.get():
-            out.op = ""  # no_grad: a value with no history, like a leaf
-            out.depth = 0
-            out._a = out._b = None
-            out._da = out._db = 0.0
-            out._visit = None
-            return out
     out._a = a
-    out._da = da
     out._b = b
+    out._da = da
     out._db = db
     depth = a.depth if b is None or a.depth >= b.depth else b.depth
     out.depth = depth + 1
@@ -462,42 +429,57 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     return out
 
 
-def _many(data: float, op: str, inputs: tuple, local_grads: tuple, depth: int | None = None,
-          layout: object = None) -> Value:
-    """A Value made by op from any number of inputs, with ∂out/∂inputs[i] = local_grads[i];
-    ``depth`` is the deepest input's, when the caller knows it; ``layout`` as ``_ManyInputs`` has it."""
-    if _open_blocks and not _grad_enabled.get():
-        return Value(data)  # no_grad: a leaf
-    out = _new(_ManyInputs)
+def _many(data: float, op: str, inputs: tuple[Value, ...], local_grads: tuple[float, ...],
+          depth: int | None = None, layout: object = None) -> Value:
+    """The node of an op with any number of inputs: the same as ``_node``, with the inputs and
+    local derivatives in two tuples. ``depth`` is the deepest input's, when the caller knows it;
+    ``layout`` as ``_ManyInputs`` keeps it."""
     if _open_blocks:
-        name = _scope_name.get()
+        if not _grad_enabled.get():
+            return _detached(data)
+        out = _new(_ManyInputs)
+        name = _scope_name.get()  # _enter_scope, inline: a layer's scope is open for each of its nodes
         if name:
             out._scope = name
+    else:
+        out = _new(_ManyInputs)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.op = op
-    out.depth = 1 + (max(map(_depth, inputs)) if depth is None else depth)
     out._a = out._b = None
     out._inputs = inputs
     out._locals = local_grads
     out._layout = layout
+    out.depth = 1 + (max(map(_depth, inputs)) if depth is None else depth)
     out._visit = None
     return out
 
 
-def _constant(x: object, op: str) -> Value:
-    """A number x that is an operand of op, wrapped as a constant Value."""
-    c = _new(_Constant)
-    c.data = _as_float(x, f"the operand of {op}")
-    c.grad = 0.0
-    c.label = ""
-    c.op = ""
-    c.depth = 0
-    c._a = c._b = None
-    c._da = c._db = 0.0
-    c._visit = None
-    return c
+def _leaf(out: Value, data: float) -> Value:
+    """A leaf's fields: a Value the user made, a constant, or an op's value inside no_grad()."""
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = ""
+    out.depth = 0
+    out._a = out._b = None
+    out._da = out._db = 0.0
+    out._visit = None
+    if _open_blocks:
+        _enter_scope(out)
+    return out
+
+
+def _detached(data: float) -> Value:
+    """An op's value inside no_grad(): a leaf with no history."""
+    return _leaf(_new(_Detached), data)
+
+
+def constant(x: object, op: str = "an op") -> Value:
+    """The number x as a constant Value, as an op wraps it (the 2 in ``x * 2``): ``is_constant``,
+    no gradient shown. ``op`` names the op in the TypeError when x is not a real number."""
+    return _leaf(_new(_Number), x if type(x) is float else real(x, f"the operand of {op}"))
 
 
 # -- ops with any number of inputs -------------------------------------------------------------
@@ -516,7 +498,7 @@ def sum(values: Iterable[Value | float]) -> Value:  # torch.sum; not in __all__ 
             roles.append(("term", i))
             terms.append(v.data)
         else:
-            terms.append(_operand(v, "sum", f"values[{i}]"))
+            terms.append(real(v, f"sum: values[{i}]", _OPERAND))
             constants.append((("term", i), terms[-1]))
     return _many(_add_up(terms), "sum", _some(inputs, "sum", "values"), (1.0,) * len(inputs),
                  layout=(tuple(roles), tuple(constants)))
@@ -543,13 +525,13 @@ def _affine(op: str, w, x, b) -> Value:
         raise ValueError(f"{op}: w has {len(w)} entries and x has {len(x)}; they must be the same length")
     if (b is None or isinstance(b, Value)) and _all_values(w):
         if _all_values(x) or all(type(v) is float for v in x):
-            return _linear_layer(op, x, [w], [b])[0]
-    bf = 0.0 if b is None else b.data if isinstance(b, Value) else _operand(b, op, "b")
+            return linear_layer(x, [w], [b], op)[0]
+    bf = 0.0 if b is None else b.data if isinstance(b, Value) else real(b, f"{op}: b", _OPERAND)
     wfs, xfs = [], []
     w_in, w_d, x_in, x_d, w_roles, x_roles, constants = [], [], [], [], [], [], []
     for i, (wi, xi) in enumerate(zip(w, x)):
-        wf = wi.data if isinstance(wi, Value) else _operand(wi, op, f"w[{i}]")
-        xf = xi.data if isinstance(xi, Value) else _operand(xi, op, f"x[{i}]")
+        wf = wi.data if isinstance(wi, Value) else real(wi, f"{op}: w[{i}]", _OPERAND)
+        xf = xi.data if isinstance(xi, Value) else real(xi, f"{op}: x[{i}]", _OPERAND)
         wfs.append(wf)
         xfs.append(xf)
         if isinstance(wi, Value):
@@ -580,9 +562,9 @@ def _affine(op: str, w, x, b) -> Value:
 _X_NUMBERS = "the x are numbers"
 
 
-def _linear_layer(op: str, x: Sequence[Any], weights: Sequence[Sequence[Value]],
-                  biases: Sequence[Value | None]) -> list[Value]:
-    """``linear(x, w, b)`` for each row w of weights with its b (None: ``dot``): a layer's
+def linear_layer(x: Sequence[Any], weights: Sequence[Sequence[Value]], biases: Sequence[Value | None],
+                 op: str = "linear") -> list[Value]:
+    """``linear(x, w, b)`` for each row w of weights with its b (op "dot", b None: ``dot(w, x)``): a layer's
     pre-activations, one node each. Unchecked, for speed: x is a list of Values or a list of
     floats (the data: constants, no slots), each w an equally long list of Values (nn.Layer
     checks its input once and made its parameters; linear and dot check theirs).
@@ -638,28 +620,51 @@ def _sequence(items: object, op: str, name: str) -> tuple:
     if not items:
         raise ValueError(f"{op}: {name} is empty; it needs at least one Value or number")
     return items
-
-
-def _operand(x: object, op: str, where: str) -> float:
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{op}: {where} must be a Value or a real number (int or float), "
-                    f"got {type(x).__name__}: {x!r}")
-
-
-def _some(inputs: list[Value], op: str, names: str) -> tuple[Value, ...]:
-    if not inputs:
-        raise ValueError(f"{op}: {names} are all numbers; there is nothing to differentiate "
-                         "(compute it with plain Python)")
-    return tuple(inputs)
-
-
+# -- the ops' numbers on floats: each op's value (and the derivatives that need care) ------------
 def _divide(a: float, b: float) -> float:
     if b == 0.0:
         raise _domain_error("/", f"division by zero ({a!r} / 0.0)")
     return a / b
+
+
+class _Reciprocal(float):
+    """∂(a/b)/∂a = 1/b for a b so small (subnormal) that 1/b overflows: the float is ±inf, but
+    multiplied by a gradient g it divides, g/b, which is finite wherever the true product is (as
+    PyTorch computes ∂L/∂a = g/b). Only such divisions make one; every other 1/b is a plain float."""
+
+    __slots__ = ("b",)
+    b: float
+
+    def __new__(cls, b: float) -> _Reciprocal:
+        self = super().__new__(cls, math.copysign(math.inf, b))
+        self.b = b
+        return self
+
+    def __mul__(self, g: object) -> float:
+        return float(g) / self.b if isinstance(g, float) else NotImplemented
+
+    __rmul__ = __mul__
+
+
+def _reciprocal(b: float) -> float:
+    r = 1.0 / b
+    return _Reciprocal(b) if r in (math.inf, -math.inf) else r
+
+
+class _ExactZero(float):
+    """A local derivative that is 0 by selection, not by arithmetic (relu where x ≤ 0, ∂(aⁿ)/∂a at
+    n = 0): 0 times any gradient, ±inf and NaN included, is 0, as PyTorch's masks give (a plain
+    0·inf is NaN). A float 0.0 everywhere else."""
+
+    __slots__ = ()
+
+    def __mul__(self, g: object) -> float:
+        return 0.0 if isinstance(g, float) else NotImplemented
+
+    __rmul__ = __mul__
+
+
+ZERO = _ExactZero(0.0)
 
 
 def _exp(x: float) -> float:
@@ -675,6 +680,17 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # e⁻ˣ would overflow for very negative x; the same σ written with eˣ does not
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # NaN stays NaN, as in PyTorch
+
+
 def _power(a: float, n: float) -> float:
     if a == 0.0 and n < 0.0:
         raise _domain_error("**", f"0.0 ** {n!r} is a division by zero")
@@ -687,15 +703,27 @@ def _power(a: float, n: float) -> float:
 
 
 def _power_grad(a: float, n: float) -> float:
-    """∂(aⁿ)/∂a = n·aⁿ⁻¹ (0 when n = 0, even at a = 0)."""
+    """∂(aⁿ)/∂a = n·aⁿ⁻¹ (an exact 0 when n = 0, even at a = 0)."""
     if n == 0.0:
-        return 0.0
+        return ZERO
     try:
         return n * a ** (n - 1.0)
     except (ZeroDivisionError, OverflowError):
         # A vertical slope (√a at a = 0, 1/a at a = 1e-200): ±inf, as PyTorch gives, not a crash.
         odd_power_of_negative = a < 0.0 and (n - 1.0) % 2.0 == 1.0
         return -math.copysign(math.inf, n) if odd_power_of_negative else math.copysign(math.inf, n)
+
+
+def _sum_data(terms: Sequence[float]) -> float:
+    return _add_up(terms)
+
+
+def _dot_data(w: Sequence[float], x: Sequence[float]) -> float:
+    return _add_up(map(operator.mul, w, x))
+
+
+def _linear_data(x: Sequence[float], w: Sequence[float], b: float) -> float:
+    return _add_up(map(operator.mul, w, x), b)
 
 
 # -- the op table: what each op is, for everything that shows, asks or recomputes it ------------
@@ -753,29 +781,6 @@ class Op:
         return f"{self.partials[k]} = {self.derivatives[k]}"
 
 
-def _relu(x: float) -> float:
-    return x if x > 0.0 else 0.0
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # e⁻ˣ would overflow for very negative x; the same σ written with eˣ does not
-    return e / (1.0 + e)
-
-
-def _sum_data(terms: Sequence[float]) -> float:
-    return _add_up(terms)
-
-
-def _dot_data(w: Sequence[float], x: Sequence[float]) -> float:
-    return _add_up(map(operator.mul, w, x))
-
-
-def _linear_data(x: Sequence[float], w: Sequence[float], b: float) -> float:
-    return _add_up(map(operator.mul, w, x), b)
-
-
 OPS: dict[str, Op] = {op.name: op for op in (
     Op("+", 2, "+", "{0} + {1}", "{0} + {1}", ("a", "b"), ("∂(a + b)/∂a", "∂(a + b)/∂b"), ("1", "1"),
        "∂(a + b)/∂a = 1 and ∂(a + b)/∂b = 1: a sum passes the gradient on unchanged",
@@ -787,15 +792,15 @@ OPS: dict[str, Op] = {op.name: op for op in (
        "*", False, operator.mul, operator.mul),
     Op("/", 2, "/", "{0}/{1}", r"\frac{{{0}}}{{{1}}}", ("a", "b"), ("∂(a/b)/∂a", "∂(a/b)/∂b"),
        ("1/b", "−a/b²"), "∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = −a/b²", "/", False, operator.truediv,
-       lambda a, b: _divide(a, b)),
+       _divide),
     Op("**", 2, "**", "{0}**{1}", "{0}^{{{1}}}", ("a", "n"), ("∂(aⁿ)/∂a", "∂(aⁿ)/∂n"), ("n·aⁿ⁻¹", "aⁿ·ln a"),
-       "∂(aⁿ)/∂a = n·aⁿ⁻¹ and ∂(aⁿ)/∂n = aⁿ·ln a", "**", False, operator.pow, lambda a, n: _power(a, n)),
+       "∂(aⁿ)/∂a = n·aⁿ⁻¹ and ∂(aⁿ)/∂n = aⁿ·ln a", "**", False, operator.pow, _power),
     Op("neg", 1, "−", "-{0}", "-{0}", ("u",), ("∂(−u)/∂u",), ("−1",), "∂(−u)/∂u = −1", "-", False,
        operator.neg, operator.neg),
     Op("exp", 1, "exp", "exp({0})", r"\exp({0})", ("u",), ("∂eᵘ/∂u",), ("eᵘ",),
-       "d eᵘ/du = eᵘ: the node's own value", "exp", False, Value.exp, lambda x: _exp(x)),
+       "d eᵘ/du = eᵘ: the node's own value", "exp", False, Value.exp, _exp),
     Op("log", 1, "log", "log({0})", r"\log({0})", ("u",), ("∂ln u/∂u",), ("1/u",), "d ln u/du = 1/u",
-       "log", False, Value.log, lambda x: _log(x)),
+       "log", False, Value.log, _log),
     Op("tanh", 1, "tanh", "tanh({0})", r"\tanh({0})", ("u",), ("∂tanh(u)/∂u",), ("1 − tanh(u)²",),
        "d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared", "tanh", True, Value.tanh,
        math.tanh),
@@ -834,6 +839,89 @@ def arguments(node: Value, inputs: Sequence) -> tuple:
     n = (len(slots) - (node.op == "linear")) // 2
     w, x = [slots[("w", i)] for i in range(n)], [slots[("x", i)] for i in range(n)]
     return (w, x) if node.op == "dot" else (x, w, slots[("b", 0)])
+
+
+# -- no_grad and scope ------------------------------------------------------------------
+# Each thread / async task has its own switch and scope (ContextVars). Ops read them only while
+# some no_grad() or scope() block is open anywhere, so the common path pays one global load.
+_grad_enabled: ContextVar[bool] = ContextVar("tinygrad_edu_grad_enabled", default=True)
+_scope_name: ContextVar[str] = ContextVar("tinygrad_edu_scope", default="")
+_open_blocks = 0  # no_grad() and scope() blocks open, in every thread
+_blocks_lock = threading.Lock()
+
+
+@contextmanager
+def _block(var: ContextVar[Any], value: object) -> Iterator[None]:
+    """Set var to value for the block, and count the block as open."""
+    global _open_blocks
+    token = var.set(value)
+    with _blocks_lock:
+        _open_blocks += 1
+    try:
+        yield
+    finally:
+        with _blocks_lock:
+            _open_blocks -= 1
+        var.reset(token)
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Inside this block ops compute values but record no inputs (nothing to backprop; calling
+    ``backward()`` on such a value is an error). Use it for inference and plotting:
+    ``with no_grad(): score = model(x)``.
+    """
+    return _block(_grad_enabled, False)
+
+
+def is_grad_enabled() -> bool:
+    """False inside a ``no_grad()`` block (in this thread), True otherwise."""
+    return _grad_enabled.get()
+
+
+def scope(name: str) -> AbstractContextManager[None]:
+    """Every Value made inside this block (leaves and ops) has ``node.scope == name``; scopes nest,
+    ``with scope("block1"): with scope("attention"): ...`` gives "block1/attention" (as TensorBoard's
+    name scopes). Outside any scope ``node.scope`` is "". It costs nothing while no scope is open.
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"scope(name): name must be a non-empty str without '/', got {name!r}")
+    outer = _scope_name.get()
+    return _block(_scope_name, f"{outer}/{name}" if outer else name)
+
+
+def _enter_scope(node: Value) -> None:
+    """Give a node made while some block is open the scope it is made in (when there is one)."""
+    name = _scope_name.get()
+    if name:
+        node._scope = name
+
+
+# -- checking user input -----------------------------------------------------------------
+_REAL = "a real number (int or float)"
+_OPERAND = "a Value or a real number (int or float)"
+
+
+def real(x: object, what: str, expected: str = _REAL) -> float:
+    """x as a float when it is a real number (int, float, Fraction, a NumPy scalar; not a bool),
+    else a TypeError naming ``what`` and what it got: "lr must be a real number (int or float),
+    got str: '0.1'". The one number check of the library: NaN and ±inf pass (refuse them where
+    they cannot be meant)."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"{what} must be {expected}, got {type(x).__name__}: {x!r}")
+
+
+def _domain_error(op: str, message: str) -> ValueError:
+    return ValueError(f"{op}: {message}")
+
+
+def _some(inputs: list[Value], op: str, names: str) -> tuple[Value, ...]:
+    if not inputs:
+        raise ValueError(f"{op}: {names} are all numbers; there is nothing to differentiate "
+                         "(compute it with plain Python)")
+    return tuple(inputs)
 
 
 def topological_order(root: Value) -> list[Value]:

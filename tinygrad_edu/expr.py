@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .engine import OPS, Value, _constant
+from .engine import OPS, Value, constant
 
 __all__ = ["parse", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
 
@@ -358,12 +358,12 @@ def _apply(item: _Item, stack: list[Value | float]) -> Value | float:
     if item.kind == "binary":
         b, a = stack.pop(), stack.pop()
         if not isinstance(a, Value) and not isinstance(b, Value):
-            a = _constant(a, item.text)  # 2 * 3: make the graph anyway
+            a = constant(a, item.text)  # 2 * 3: make the graph anyway
         return _BINARY[item.text](a, b)
     x = stack.pop()
     if item.kind == "unary":
         return -x  # of a number, a number: -2
-    return _CALLS[item.text](x if isinstance(x, Value) else _constant(x, item.text))
+    return _CALLS[item.text](x if isinstance(x, Value) else constant(x, item.text))
 
 
 def _number(text: str, item: _Item) -> float:

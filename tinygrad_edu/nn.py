@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import OPS, Value, _linear_layer, linear, scope
+from .engine import OPS, Value, linear, linear_layer, scope
 from .files import write_atomic
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Structure", "ACTIVATIONS", "load"]
@@ -359,7 +359,7 @@ def _check_input(module: Module, expected: int, x: Sequence[Value | float]) -> t
 def _forward(neurons: list[Neuron], x: Sequence, same: bool) -> list[Value]:
     """Each neuron's f(b + Σᵢ wᵢ·xᵢ), for an x ``_check_input`` checked."""
     if same and all(n.fused for n in neurons):  # a layer at once: one checked x for all its neurons
-        acts = _linear_layer("linear", x, [n.w for n in neurons], [n.b for n in neurons])
+        acts = linear_layer(x, [n.w for n in neurons], [n.b for n in neurons])
     else:
         acts = [n._preactivation(x) for n in neurons]
     return [a if n._f is None else n._f(a) for n, a in zip(neurons, acts)]

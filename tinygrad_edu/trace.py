@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .engine import Value, _as_float, topological_order
+from .engine import Value, real, topological_order
 
 __all__ = ["BackwardStep", "gradients", "trace_backward", "explain", "step_equation", "node_names",
            "definition", "forward_order", "leaves", "number", "jacobian"]
@@ -143,7 +143,7 @@ def gradients(root: Value, gradient: float = 1.0) -> dict[Value, float]:
     every ``backward()`` run so far.
     """
     _check_root(root, "gradients")
-    return _chain_rule(root, _as_float(gradient, "gradients(gradient)"), None)
+    return _chain_rule(root, real(gradient, "gradients(gradient)"), None)
 
 
 def trace_backward(root: Value, gradient: float = 1.0) -> list[BackwardStep]:
@@ -157,7 +157,7 @@ def trace_backward(root: Value, gradient: float = 1.0) -> list[BackwardStep]:
     """
     _check_root(root, "trace_backward")
     steps: list[BackwardStep] = []
-    _chain_rule(root, _as_float(gradient, "trace_backward(gradient)"), steps)
+    _chain_rule(root, real(gradient, "trace_backward(gradient)"), steps)
     return steps
 
 
@@ -315,7 +315,7 @@ def explain(root: Value, style: str = "text", lr: float | None = None,
     if style not in ("text", "markdown", "latex"):
         raise ValueError(f"explain: style must be 'text', 'markdown' or 'latex', got {style!r}")
     if lr is not None:
-        lr = _as_float(lr, "explain(lr)")
+        lr = real(lr, "explain(lr)")
         if not (math.isfinite(lr) and lr > 0.0):
             raise ValueError(f"explain: the learning rate lr must be a positive number, got {lr!r}")
     plain = node_names(root)
