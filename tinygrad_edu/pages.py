@@ -40,9 +40,10 @@ def page_json(data: object) -> str:
 
 
 def inline_svg(svg: str) -> str:
-    """Graphviz's SVG ready to sit inside a page: no XML prolog, no comments (they repeat the ids)."""
+    """Graphviz's SVG ready to sit inside a page: no XML prolog, no comments and no titles (they
+    repeat the ids, and a browser would show a title as a tooltip)."""
     svg = svg[svg.index("<svg"):]
-    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    return re.sub(r"<!--.*?-->\n?|<title>.*?</title>\n?", "", svg, flags=re.S)
 
 
 def build(page: str, title: str, data: object, picture: str = "") -> str:
