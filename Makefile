@@ -45,7 +45,7 @@ bench: $(BENCH)/.installed
 # The README's pictures, drawn by the project itself: an expression (the command), a small MLP and one
 # training step of the attention walkthrough's model by scope.
 docs: $(STAMP)
-	$(BIN)/python -c 'import sys; from tinygrad_edu.files import main; sys.exit(main(sys.argv[1:], "make docs"))' \
+	$(BIN)/python -c 'import sys; from tinygrad_edu.cli import check_outputs; sys.exit(check_outputs(sys.argv[1:], "make docs"))' \
 	docs/neuron.svg docs/mlp.svg docs/blocks.svg docs/stepper.png docs/training.png  # every output checked before any work
 	mkdir -p docs
 	$(BIN)/python -m tinygrad_edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o docs/neuron.svg

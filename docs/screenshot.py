@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 
 from tinygrad_edu import Value
-from tinygrad_edu.files import argument, output_file, write_atomic
+from tinygrad_edu.cli import argument
+from tinygrad_edu.files import output_file, write_atomic
 from tinygrad_edu.stepper import write_stepper_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repository root
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             page.goto(page_path.as_uri())
             for _ in range(presses):
                 page.keyboard.press("ArrowRight")
-            write_atomic(args.png, page.screenshot(full_page=args.training), parents=True)
+            write_atomic(args.png, page.screenshot(full_page=args.training))
     if blocked:
         raise SystemExit(f"the page tried to fetch {blocked}")
     print(f"wrote {args.png}")

@@ -1,5 +1,6 @@
 """The tinygrad-edu command, run as a real subprocess: output, pictures, exit codes, messages."""
 
+import argparse
 import math
 import os
 import shutil
@@ -9,6 +10,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
+from tinygrad_edu.cli import argument, check_outputs
+from tinygrad_edu.files import output_dir, output_file
 
 SCRIPT = Path(sys.executable).with_name("tinygrad-edu")
 LAUNCHERS = {
@@ -201,3 +205,34 @@ def test_version_says_which_backend_draws(tmp_path, path_without_dot):
     if shutil.which("dot"):
         r = run("--version", cwd=tmp_path)
         assert r.stdout.splitlines()[1] == "pictures: system (Graphviz's dot program, on PATH)"
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# -- argparse helpers: argument(check) and check_outputs (make docs) ------------------------------
+def test_argument_makes_a_usage_error(tmp_path, capsys):
+    parser = argparse.ArgumentParser(prog="prog")
+    parser.add_argument("-o", type=argument(output_file, suffixes=(".svg",)))
+    parser.add_argument("--dir", type=argument(output_dir))
+    args = parser.parse_args(["-o", str(tmp_path / "a.svg"), "--dir", str(tmp_path / "pictures")])
+    assert args.o == tmp_path / "a.svg" and args.dir == tmp_path / "pictures"
+    with pytest.raises(SystemExit) as e:
+        parser.parse_args(["--dir", "/sys/x"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("prog: error: argument --dir: cannot write /sys/x: ")
+    assert "Traceback" not in err
+
+
+def test_main_checks_every_file_and_exits_2_with_one_line(tmp_path, capsys):
+    assert check_outputs([str(tmp_path / "a.svg"), str(tmp_path / "new" / "b.png")], "make docs") == 0
+    with pytest.raises(SystemExit) as e:
+        check_outputs([str(tmp_path / "a.svg"), "/proc/x/b.png"], "make docs")
+    assert e.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert errors == ["make docs: error: argument FILE: cannot write /proc/x/b.png: "
+                      "cannot create a folder in /proc (No such file or directory)"]
+    assert listing(tmp_path) == []

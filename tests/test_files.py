@@ -4,7 +4,6 @@ CI runs as root, whom permission bits do not stop: unwritable places here are im
 (/sys/x, /proc/x, a path under a regular file), and a failing write is mocked where needed.
 """
 
-import argparse
 import os
 import shutil
 import stat
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_edu import files
-from tinygrad_edu.files import argument, output_dir, output_file, write_atomic
+from tinygrad_edu.files import output_dir, output_file, write_atomic
 
 IMPOSSIBLE = ["/sys/x", "/proc/x"]
 
@@ -49,11 +48,53 @@ def test_write_atomic_mode_is_what_open_gives(tmp_path):
 
 
 def test_write_atomic_error_names_the_users_path(tmp_path):
-    with pytest.raises(FileNotFoundError) as e:
-        write_atomic(tmp_path / "missing" / "x.json", "{}")
-    assert e.value.filename == str(tmp_path / "missing" / "x.json")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(OSError) as e:
+        write_atomic(tmp_path / "a-file" / "x.json", "{}")
+    assert e.value.filename == str(tmp_path / "a-file" / "x.json")
     assert ".tmp" not in str(e.value)
-    assert listing(tmp_path) == []
+    assert listing(tmp_path) == ["a-file"]
+
+
+def test_write_atomic_makes_missing_folders(tmp_path):
+    """The one rule for every output: missing folders on the way are made (mkdir -p)."""
+    assert write_atomic(tmp_path / "a" / "b" / "c.txt", "x") == tmp_path / "a" / "b" / "c.txt"
+    assert (tmp_path / "a" / "b" / "c.txt").read_text() == "x"
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_write_atomic_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
+    target = tmp_path / "target.txt"
+    target.write_text("kept")
+    where = tmp_path / "out.txt"
+    if kind == "symlink":
+        where.symlink_to(target)
+    else:
+        os.mkfifo(where)
+    with pytest.raises(FileExistsError) as e:
+        write_atomic(where, "new")
+    expected = "a symbolic link" if kind == "symlink" else "a FIFO"
+    assert str(e.value) == (f"[Errno 17] exists and is not a regular file, but {expected}; only a regular "
+                            f"file is replaced: '{where}'")
+    assert (where.is_symlink() if kind == "symlink" else stat.S_ISFIFO(where.lstat().st_mode))
+    assert target.read_text() == "kept" and listing(tmp_path) == ["out.txt", "target.txt"]
+    with pytest.raises(ValueError, match=rf"^{where} exists and is not a regular file, but {expected}"):
+        output_file(where)
+
+
+def test_write_atomic_leaves_a_device_alone():
+    with pytest.raises(FileExistsError, match=r"not a regular file, but a device; .*: '/dev/null'"):
+        write_atomic("/dev/null", "x")
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+
+
+def test_messages_cut_a_long_name(tmp_path):
+    name = str(tmp_path / ("x" * 200_000 + ".svg"))
+    for attempt in (lambda: write_atomic(name, "x"), lambda: output_file(name), lambda: output_dir(name)):
+        with pytest.raises((OSError, ValueError)) as e:
+            attempt()
+        assert len(str(e.value)) < 300 and "(200,0" in str(e.value), str(e.value)[:300]
+    assert files.shorten("short/path.svg") == "short/path.svg"
 
 
 def test_write_atomic_onto_a_folder_names_it_and_leaves_nothing(tmp_path):
@@ -91,11 +132,6 @@ def test_write_atomic_interrupted_removes_the_temporary_file(tmp_path, monkeypat
     with pytest.raises(KeyboardInterrupt):
         write_atomic(tmp_path / "x.txt", "new")
     assert listing(tmp_path) == []
-
-
-def test_write_atomic_parents(tmp_path):
-    write_atomic(tmp_path / "a" / "b" / "c.txt", "x", parents=True)
-    assert (tmp_path / "a" / "b" / "c.txt").read_text() == "x"
 
 
 # -- output_file and output_dir ----------------------------------------------------------------
@@ -170,34 +206,8 @@ def test_a_read_only_folder_is_refused_and_left_clean(tmp_path, monkeypatch):
     assert listing(tmp_path) == []
 
 
-def test_argument_makes_a_usage_error(tmp_path, capsys):
-    parser = argparse.ArgumentParser(prog="prog")
-    parser.add_argument("-o", type=argument(output_file, suffixes=(".svg",)))
-    parser.add_argument("--dir", type=argument(output_dir))
-    args = parser.parse_args(["-o", str(tmp_path / "a.svg"), "--dir", str(tmp_path / "pictures")])
-    assert args.o == tmp_path / "a.svg" and args.dir == tmp_path / "pictures"
-    with pytest.raises(SystemExit) as e:
-        parser.parse_args(["--dir", "/sys/x"])
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    errors = [line for line in err.splitlines() if "error" in line]
-    assert len(errors) == 1 and errors[0].startswith("prog: error: argument --dir: cannot write /sys/x: ")
-    assert "Traceback" not in err
-
-
-# -- python -m tinygrad_edu.files, and make docs ----------------------------------------------
+# -- the recipes that check their outputs first: docs/screenshot.py, make docs ----------------------------------------------
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_main_checks_every_file_and_exits_2_with_one_line(tmp_path, capsys):
-    assert files.main([str(tmp_path / "a.svg"), str(tmp_path / "new" / "b.png")], "make docs") == 0
-    with pytest.raises(SystemExit) as e:
-        files.main([str(tmp_path / "a.svg"), "/proc/x/b.png"], "make docs")
-    assert e.value.code == 2
-    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
-    assert errors == ["make docs: error: argument FILE: cannot write /proc/x/b.png: "
-                      "cannot create a folder in /proc (No such file or directory)"]
-    assert listing(tmp_path) == []
 
 
 def test_the_docs_screenshot_checks_its_output_before_starting_a_browser(tmp_path):

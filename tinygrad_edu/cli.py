@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
+from typing import TypeVar
 
 from . import __version__
 from .engine import Value
@@ -20,16 +21,17 @@ from .equations import LAYOUTS, LOSSES, example, explain_network
 from .exercises import TOLERANCE, Exercise, Quiz, line_editing, read_answers
 from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
-from .files import argument, output_file
-from .graphviz_backend import GraphvizNotFoundError, backend
+from .files import output_file
+from .graphviz_backend import GraphvizNotFoundError, RenderError, backend
 from .nn import ACTIVATIONS
 from .stepper import write_stepper_html
 from .trace import definition, explain, node_names
 from .viz import FORMATS, render
 
-__all__ = ["main", "command", "option"]
+__all__ = ["main", "command", "option", "argument", "check_outputs"]
 
 PROG = "tinygrad-edu"
+T = TypeVar("T")
 _COMMANDS: list[tuple[str, str, str, tuple, Callable, Callable | None]] = []
 
 
@@ -50,6 +52,30 @@ def command(name: str, summary: str, examples: str, *options: tuple,
         _COMMANDS.append((name, summary, examples, options, run, check))
         return run
     return register
+
+
+def argument(check: Callable[..., T], **options) -> Callable[[str], T]:
+    """``check`` (``files.output_file`` or ``files.output_dir``, with ``options``; or a reader such
+    as ``exercises.read_answers``) as an argparse ``type=``: a value it refuses (a ValueError or an
+    OSError) is a usage error (one line, exit 2) while the command line is read, before any work."""
+
+    def convert(text: str) -> T:
+        try:
+            return check(text, **options)
+        except (ValueError, OSError) as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    convert.__name__ = check.__name__  # argparse names the type in some messages
+    return convert
+
+
+def check_outputs(argv: list[str], prog: str) -> int:
+    """Check every output of a recipe before its first step (``make docs`` runs this through
+    ``python -c``); one that cannot be written is a usage error (one line, exit 2) naming ``prog``."""
+    parser = argparse.ArgumentParser(prog=prog, description="Check that each FILE can be written.")
+    parser.add_argument("files", nargs="+", type=argument(output_file), metavar="FILE")
+    parser.parse_args(argv)
+    return 0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,7 +142,6 @@ def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> No
         print(f"{name:<{width}}  {leaf.data:>12.6g}" + ("" if args.no_grad else f"  {leaf.grad:>12.6g}"))
     sys.stdout.flush()  # the table before the error, should the picture fail, also into one pipe
     if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
         render(root, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
         print(f"wrote {args.output}")
     else:
@@ -180,7 +205,6 @@ def explain_command(root: Value, leaves: dict[str, Value], args: argparse.Namesp
 )
 def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     title = f"Backpropagation through {node_names(root)[root]} = {args.expression}"
-    args.output.parent.mkdir(parents=True, exist_ok=True)  # output_file checked it can be made
     write_stepper_html(root, args.output, title=title, quiz=args.quiz)
     print(f"wrote {args.output}: Prev / Next or the arrow keys step through the backward pass"
           + (" (predict mode: type each step's gradient, Enter checks it)" if args.quiz else ""))
@@ -372,7 +396,7 @@ def main(argv: list[str] | None = None, demo: Callable[[list[str], str], int] | 
     try:
         root, leaves = _expression(args)
         args.run(root, leaves, args)
-    except (_Failure, ExpressionError, GraphvizNotFoundError, ValueError, OSError) as e:
+    except (_Failure, ExpressionError, RenderError, ValueError, OSError) as e:
         print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
         return 1
     return 0

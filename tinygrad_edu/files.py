@@ -4,43 +4,58 @@
 ``path`` (``os.replace``): a crash or a full disk leaves the old file or the new one, whole, never
 half of one. Its errors name ``path``, never the temporary file.
 
+One rule for every file the project writes (pictures, pages, notebooks, model files): **missing
+folders on the way are made**, as ``mkdir -p`` would, and **only a regular file is ever replaced**:
+a symlink, a FIFO or a device at the destination (``/dev/null``) is refused, never swapped for a
+file. A message quotes a path or a value cut to ``shorten``'s length, never 200,000 characters.
+
 ``output_file(text)`` and ``output_dir(text)`` check that a path given by the user can be written,
 so that a command can refuse it (a usage error) before it trains for a minute and then fails. They
 try what the write will do — create a file or a folder in the nearest existing folder, then remove
 it — because permission bits say nothing to root (``/sys/x`` looks writable and is not). They leave
-nothing behind and create nothing: the writer makes missing folders (``parents=True``).
-``argument(check)`` makes either one an argparse ``type=``.
+nothing behind and create nothing: the writer makes missing folders. (``cli.argument`` makes either
+one an argparse ``type=``.)
 
 This module is a leaf: it imports nothing from the package, so every layer can use it.
 """
 
 from __future__ import annotations
 
-import argparse
+import errno
 import os
 import secrets
-from collections.abc import Callable, Iterable
+import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
 
-__all__ = ["write_atomic", "output_file", "output_dir", "argument"]
+__all__ = ["write_atomic", "output_file", "output_dir", "shorten"]
 
-T = TypeVar("T")
+SHORT = 240  # the longest path or value a message quotes whole
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes, *, parents: bool = False) -> Path:
+def shorten(text: object, limit: int = SHORT) -> str:
+    """``text`` (a path, or anything, as str) for a message: whole up to ``limit`` characters,
+    else its start and end around an ellipsis, with its length."""
+    text = os.fspath(text) if isinstance(text, os.PathLike) else str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 20]}…{text[-10:]} ({len(text):,} characters)"
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     """Write ``data`` (str as UTF-8, or bytes) to ``path`` atomically; returns ``path`` as a Path.
 
-    With ``parents``, missing folders on the way are made first (``mkdir -p``). A failure raises
-    the OSError it was (PermissionError, FileNotFoundError, ...) with ``path`` as its file name,
-    and leaves no temporary file behind.
+    Missing folders on the way are made first (``mkdir -p``). A destination that exists and is not
+    a regular file (a symlink, a FIFO, a device such as /dev/null, a folder) is refused with an
+    OSError and left as it was. A failure raises the OSError it was (PermissionError,
+    FileNotFoundError, ...) with ``path`` (shortened) as its file name, and leaves no temporary file.
     """
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     tmp = None
     try:
-        if parents:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        _replaceable(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp, fd = _create(path.parent, f".{path.name}.")
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
@@ -53,9 +68,33 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, parents: bool = 
         if not isinstance(e, OSError):
             raise
         if e.errno is None:  # no errno to rebuild the error from (raised by hand): keep its words
-            raise OSError(f"cannot write {path}: {e}") from None
-        raise OSError(e.errno, e.strerror, os.fspath(path)) from None  # the user's path, not tmp's
+            raise OSError(f"cannot write {shorten(path)}: {e}") from None
+        raise OSError(e.errno, e.strerror, shorten(path)) from None  # the user's path, not tmp's
     return path
+
+
+def _replaceable(path: Path) -> None:
+    """An OSError unless ``path`` is missing or a regular file (checked without following a link)."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:  # a file on the way: the write reports it
+        return
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    raise FileExistsError(errno.EEXIST, f"exists and is not a regular file, but {_kind(mode)}; "
+                          "only a regular file is replaced", str(path))
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def _create(folder: Path, prefix: str) -> tuple[Path, int]:
@@ -91,11 +130,15 @@ def output_file(text: str | os.PathLike, suffixes: Iterable[str] | None = None) 
         suffixes = tuple(s.lower() for s in suffixes)
         if path.suffix.lower() not in suffixes:
             ends = suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
-            raise ValueError(f"{path}: the file name should end in {ends}")
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; a file name is wanted here")
+            raise ValueError(f"{shorten(path)}: the file name should end in {ends}")
+    if path.is_dir() and not path.is_symlink():
+        raise ValueError(f"{shorten(path)} is a folder; a file name is wanted here")
+    try:
+        _replaceable(path)
+    except OSError as e:
+        raise ValueError(f"{shorten(path)} {e.strerror}") from None
     if path.exists() and not os.access(path, os.W_OK):
-        raise ValueError(f"{path} cannot be overwritten: permission denied")
+        raise ValueError(f"{shorten(path)} cannot be overwritten: permission denied")
     _probe(path, path.parent)
     return path
 
@@ -106,7 +149,7 @@ def output_dir(text: str | os.PathLike) -> Path:
     folder cannot be made or a file cannot be made in it."""
     path = _path(text)
     if path.exists() and not path.is_dir():
-        raise ValueError(f"{path} is a file; a folder is wanted here")
+        raise ValueError(f"{shorten(path)} is a file; a folder is wanted here")
     _probe(path, path)
     return path
 
@@ -114,7 +157,14 @@ def output_dir(text: str | os.PathLike) -> Path:
 def _path(text: str | os.PathLike) -> Path:
     if not os.fspath(text):
         raise ValueError("an empty path: give a file or folder name")
-    return Path(text)
+    path = Path(text)
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as e:  # a name too long, a loop of links: said once, the name cut short
+        raise ValueError(f"cannot write {shorten(path)}: {e.strerror}") from None
+    return path
 
 
 def _probe(path: Path, folder: Path) -> None:
@@ -124,7 +174,7 @@ def _probe(path: Path, folder: Path) -> None:
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise ValueError(f"cannot write {path}: {ancestor} is a file, not a folder")
+        raise ValueError(f"cannot write {shorten(path)}: {shorten(ancestor)} is a file, not a folder")
     try:
         if ancestor == folder:  # the folder exists: can a file be made in it?
             tmp, fd = _create(folder, ".tinygrad_edu-probe-")
@@ -136,28 +186,4 @@ def _probe(path: Path, folder: Path) -> None:
             os.rmdir(tmp)
     except OSError as e:
         where = "a file in" if ancestor == folder else "a folder in"
-        raise ValueError(f"cannot write {path}: cannot create {where} {ancestor} ({e.strerror})") from None
-
-
-def argument(check: Callable[..., T], **options) -> Callable[[str], T]:
-    """``check`` (output_file or output_dir, with ``options``; or a reader such as
-    ``exercises.read_answers``) as an argparse ``type=``: a path it refuses (a ValueError or an
-    OSError) is a usage error (one line, exit 2) while the command line is read, before any work."""
-
-    def convert(text: str) -> T:
-        try:
-            return check(text, **options)
-        except (ValueError, OSError) as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-
-    convert.__name__ = check.__name__  # argparse names the type in some messages
-    return convert
-
-
-def main(argv: list[str], prog: str) -> int:
-    """Check every output of a recipe before its first step (``make docs`` runs this through
-    ``python -c``); one that cannot be written is a usage error (one line, exit 2) naming ``prog``."""
-    parser = argparse.ArgumentParser(prog=prog, description="Check that each FILE can be written.")
-    parser.add_argument("files", nargs="+", type=argument(output_file), metavar="FILE")
-    parser.parse_args(argv)
-    return 0
+        raise ValueError(f"cannot write {shorten(path)}: cannot create {where} {shorten(ancestor)} ({e.strerror})") from None

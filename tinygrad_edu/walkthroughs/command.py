@@ -15,8 +15,9 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from tinygrad_edu.cli import argument
 from tinygrad_edu.exercises import line_editing, read_answers
-from tinygrad_edu.files import argument, output_dir, output_file
+from tinygrad_edu.files import output_dir, output_file
 
 from . import DEMOS
 from .notebook import write_notebook

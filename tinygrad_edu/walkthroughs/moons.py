@@ -182,7 +182,7 @@ class Moons(Tour):
         svg = io.BytesIO()
         fig.savefig(svg, format="svg", bbox_inches="tight")
         plt.close(fig)
-        path = write_atomic(self.svg_dir / "moons-boundary.svg", svg.getvalue(), parents=True)
+        path = write_atomic(self.svg_dir / "moons-boundary.svg", svg.getvalue())
         self.pictures.append(path)
         self.say(f"Picture of the decision boundary: {path}")
         return path

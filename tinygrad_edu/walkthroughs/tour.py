@@ -416,10 +416,9 @@ def _cannot_draw() -> str | None:
 
 
 def _write_svg(graph: Any, path: Path) -> Path:
-    """Write a drawn graph to ``path`` as SVG, making its folder."""
+    """Write a drawn graph to ``path`` as SVG (render makes its folder)."""
     from tinygrad_edu.viz import render
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     return render(graph, path)
 
 
