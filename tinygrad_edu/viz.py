@@ -26,7 +26,7 @@ import graphviz
 from .blocks import block_graph, draw_blocks
 from .engine import OPS, Value
 from .files import write_atomic
-from .graphviz_backend import Picture, draw, mimebundle
+from .graphviz_backend import TIMEOUT, Picture, draw, mimebundle
 from .nn import MLP
 from .trace import forward_order, gradients, leaves, node_names, op_symbol
 
@@ -204,21 +204,24 @@ def _picture(name: str, rankdir: str, caption: str | None) -> Picture:
     return dot
 
 
-def to_svg(graph: Value | graphviz.Digraph, **draw_options) -> str:
+def to_svg(graph: Value | graphviz.Digraph, *, timeout: float | None = TIMEOUT, **draw_options) -> str:
     """The SVG text of a Value (drawn with ``draw_dot(graph, **draw_options)``) or of a drawn graph.
 
-    Laid out by ``graphviz_backend.backend()``; raises GraphvizNotFoundError when nothing can draw.
+    Laid out by ``graphviz_backend.draw`` within ``timeout`` seconds; raises a RenderError
+    (GraphvizNotFoundError when nothing can draw, RenderTimeoutError past the time limit).
     """
-    return draw(_drawn(graph, draw_options, "to_svg"), "svg").decode("utf-8")
+    return draw(_drawn(graph, draw_options, "to_svg"), "svg", timeout=timeout).decode("utf-8")
 
 
-def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) -> Path:
+def render(graph: Value | graphviz.Digraph, path: str | Path, *, timeout: float | None = TIMEOUT,
+           **draw_options) -> Path:
     """Write a picture to ``path``; the format comes from the suffix: .svg, .png, .pdf or .dot.
 
     ``graph`` is a Value (drawn with ``draw_dot(graph, **draw_options)``) or a drawn graph, such as
     ``draw_mlp(model)``. A .dot file is the DOT source and needs no Graphviz; .svg works on either
     backend; .png and .pdf need the system ``dot`` and without it raise GraphvizNotFoundError,
-    which says to install Graphviz or to write .svg.
+    which says to install Graphviz or to write .svg. The layout is stopped after ``timeout``
+    seconds (None: no limit) with a RenderTimeoutError; missing folders on the way are made.
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -228,7 +231,7 @@ def render(graph: Value | graphviz.Digraph, path: str | Path, **draw_options) ->
             f"end the file name with one of {', '.join('.' + f for f in FORMATS)}"
         )
     graph = _drawn(graph, draw_options, "render")
-    return write_atomic(path, graph.source if fmt == "dot" else draw(graph, fmt))
+    return write_atomic(path, graph.source if fmt == "dot" else draw(graph, fmt, timeout=timeout))
 
 
 def _drawn(graph: Value | graphviz.Digraph, draw_options: dict, caller: str) -> graphviz.Digraph:
