@@ -313,6 +313,8 @@ def test_quiz_at_a_piped_prompt_stops_at_end_of_input(tmp_path):
      "cannot read the answers from 'missing.txt': No such file or directory"),
     (("--answers", "."), 2, "cannot read the answers from '.'"),
     (("--answers", "latin1.txt"), 2, "cannot read the answers from 'latin1.txt': not UTF-8 text"),
+    (("--answers", "/dev/zero"), 2, "/dev/zero is larger than 1,048,576 bytes: too big for an answers file"),
+    (("--answers", "x" * 100_000), 2, "cannot read the answers from 'xxxxxxxxxx"),
     (("--tries", "0"), 2, "a whole number >= 1, got '0'"),
     (("--only", "both"), 2, "invalid choice: 'both'"),
 ])
@@ -320,6 +322,7 @@ def test_quiz_usage_errors_exit_2_before_anything_runs(tmp_path, args, status, m
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
     r = quiz_command(*NEURON_ARGS, *args, cwd=tmp_path)
     assert r.returncode == status and message in r.stderr and r.stdout == "" and "Traceback" not in r.stderr
+    assert len(r.stderr) < 2_000  # a long name is cut, not echoed whole
 
 
 def test_quiz_with_a_bad_expression_exits_1(tmp_path):

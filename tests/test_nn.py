@@ -4,13 +4,14 @@ import json
 import math
 import os
 import random
+import stat
 
 import pytest
 from conftest import needs_torch, optional_import
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_edu import nn
+from tinygrad_edu import model_file, nn
 from tinygrad_edu.engine import Value, topological_order
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.nn import MLP, Layer, Module, Neuron
@@ -455,11 +456,11 @@ def test_a_saved_file_is_strict_json():
         text = data
 
     model = MLP(2, [3, 1], seed=0)
-    original, nn.write_atomic = nn.write_atomic, keep
+    original, model_file.write_atomic = model_file.write_atomic, keep
     try:
         model.save("unused.json")
     finally:
-        nn.write_atomic = original
+        model_file.write_atomic = original
     json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the file"))
     assert json.loads(text)["architecture"] == {
         "class": "MLP", "nin": 2, "nouts": [3, 1], "activation": "relu", "output_activation": "linear",
@@ -468,7 +469,7 @@ def test_a_saved_file_is_strict_json():
 
 @pytest.mark.parametrize("written, shown", [
     ("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("1e999", "1e999"),
-    ("-1e999", "-1e999"), (str(10**400), "10000000000000000000… (401 characters)"),
+    ("-1e999", "-1e999"), (str(10**400), "10000000000000000000…0000000000 (401 characters)"),
 ])
 def test_load_refuses_non_finite_and_out_of_range_numbers_naming_the_parameter(tmp_path, written, shown):
     path = tmp_path / "model.json"
@@ -494,13 +495,23 @@ def test_a_huge_integer_elsewhere_in_the_file_is_a_value_error(tmp_path):
 
 
 def test_errors_name_the_users_path_not_a_temporary_file(tmp_path):
-    where = tmp_path / "nonexistent" / "x.json"
-    with pytest.raises(FileNotFoundError) as info:
+    (tmp_path / "a-file").write_text("")
+    where = tmp_path / "a-file" / "x.json"
+    with pytest.raises(OSError) as info:
         MLP(2, [1]).save(where)
     assert info.value.filename == str(where) and ".tmp" not in str(info.value)
     with pytest.raises(FileNotFoundError) as info:
-        nn.load(where)
-    assert info.value.filename == str(where)
+        nn.load(tmp_path / "missing.json")
+    assert info.value.filename == str(tmp_path / "missing.json")
+
+
+def test_save_makes_missing_folders_and_never_replaces_a_device(tmp_path):
+    model = MLP(2, [1], seed=0)
+    model.save(tmp_path / "new" / "deeper" / "m.json")  # the one rule for outputs: folders are made
+    assert data(nn.load(tmp_path / "new" / "deeper" / "m.json")) == data(model)
+    with pytest.raises(FileExistsError, match="not a regular file, but a device"):
+        model.save("/dev/null")
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
 
 
 @pytest.mark.parametrize("model, nin", [

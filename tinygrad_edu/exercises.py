@@ -37,11 +37,13 @@ from keyword import iskeyword
 from . import engine
 from .engine import Value, topological_order
 from .expr import FUNCTIONS, ExpressionError, parse
+from .files import read_limited, shorten
 from .trace import _op_text, forward_order, gradients, leaves, node_names, number, operand
 
 __all__ = ["TOLERANCE", "ABSOLUTE", "MAX_ANSWER", "Exercise", "Question", "Verdict", "Point", "Quiz",
            "replay", "is_close", "read_answers", "ask", "run"]
 
+ANSWERS_MAX_BYTES = 2**20  # an answers file: a line per question, far less than a megabyte
 TOLERANCE = 1e-3  # relative: |answer − truth| ≤ 0.001·|truth| (+ ABSOLUTE): 0.1%, 3 significant digits
 ABSOLUTE = 1e-12  # float round-off around 0, no more: 0 is not 2e-5
 MAX_ANSWER = 1_000  # characters: an answer longer than this is refused before it is parsed
@@ -533,15 +535,15 @@ def line_editing() -> None:
 
 def read_answers(path: str | os.PathLike) -> list[str]:
     """The answers in a file, one a line; blank lines and ``#`` comments are skipped. Read strictly
-    (UTF-8): a file that cannot be read is an OSError or a ValueError naming it."""
+    (UTF-8, at most ``ANSWERS_MAX_BYTES``: /dev/zero is refused, not read forever): a file that
+    cannot be read is an OSError or a ValueError naming it."""
     try:
-        with open(path, encoding="utf-8", errors="strict") as f:
-            lines = f.read().splitlines()
+        lines = read_limited(path, ANSWERS_MAX_BYTES, "an answers file").decode("utf-8").splitlines()
     except UnicodeDecodeError as e:
-        raise ValueError(f"cannot read the answers from {str(path)!r}: not UTF-8 text ({e.reason} at byte "
-                         f"{e.start})") from None
+        raise ValueError(f"cannot read the answers from {shorten(repr(str(path)))}: not UTF-8 text "
+                         f"({e.reason} at byte {e.start})") from None
     except OSError as e:
-        raise OSError(f"cannot read the answers from {str(path)!r}: {e.strerror or e}") from None
+        raise OSError(f"cannot read the answers from {shorten(repr(str(path)))}: {e.strerror or e}") from None
     return [answer for line in lines if (answer := line.split("#", 1)[0].strip())]
 
 

@@ -28,7 +28,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["write_atomic", "output_file", "output_dir", "shorten"]
+__all__ = ["write_atomic", "read_limited", "output_file", "output_dir", "shorten"]
 
 SHORT = 240  # the longest path or value a message quotes whole
 
@@ -71,6 +71,23 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
             raise OSError(f"cannot write {shorten(path)}: {e}") from None
         raise OSError(e.errno, e.strerror, shorten(path)) from None  # the user's path, not tmp's
     return path
+
+
+def read_limited(path: str | os.PathLike, limit: int, what: str) -> bytes:
+    """The bytes of the file at ``path``, if there are at most ``limit`` of them, else a ValueError
+    saying ``what`` it should have been: never more than ``limit`` + 1 bytes are read, so a huge
+    file or an endless one (/dev/zero) costs nothing. A file that cannot be opened is the OSError
+    it was, with ``path`` (shortened) as its file name."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        if e.errno is None:
+            raise
+        raise OSError(e.errno, e.strerror, shorten(path)) from None
+    if len(data) > limit:
+        raise ValueError(f"{shorten(path)} is larger than {limit:,} bytes: too big for {what}")
+    return data
 
 
 def _replaceable(path: Path) -> None:

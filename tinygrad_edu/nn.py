@@ -22,6 +22,7 @@ linear output, weights uniform in [-1, 1], biases 0) plus activations by name, s
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import json
 import math
@@ -32,8 +33,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import model_file
 from .engine import OPS, Value, linear, linear_layer, scope
-from .files import write_atomic
+from .files import shorten
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Structure", "ACTIVATIONS", "load"]
 
@@ -43,7 +45,6 @@ _ACTIVATIONS = {name: OPS[name].apply for name in sorted((n for n, op in OPS.ite
                                                           key=lambda name: name != "relu")} | {"linear": None}
 ACTIVATIONS = tuple(_ACTIVATIONS)
 
-_FILE_FORMAT = "tinygrad_edu.nn"  # marks our files, so loading some other JSON fails clearly
 
 
 def _on_a_model(method: Callable) -> Any:
@@ -121,20 +122,19 @@ class Module:
         return None
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the model to ``path`` as strict JSON (never pickle), atomically.
+        """Write the model to ``path`` as strict JSON (never pickle), atomically (``model_file``).
 
         The file holds the architecture (``architecture()``) and every parameter's number, so
         ``nn.load(path)`` rebuilds the model from the file alone. A parameter that is NaN or
         infinite (training diverged) raises a ValueError naming it, and nothing is written.
+        Missing folders are made; a destination that is not a regular file is refused.
         """
         for i, p in enumerate(self.parameters()):
             if not math.isfinite(p.data):
                 name = p.label or f"parameters()[{i}]"
                 raise ValueError(f"save: parameter {name} is {p.data}; a model file holds finite numbers "
-                                 f"only (nothing was written to {os.fspath(path)})")
-        text = json.dumps({"format": _FILE_FORMAT, "model": repr(self), "architecture": self.architecture(),
-                           "state": self.state_dict()}, allow_nan=False)
-        write_atomic(path, text)
+                                 f"only (nothing was written to {shorten(path)})")
+        model_file.write(path, repr(self), self.architecture(), self.state_dict())
 
     @_on_a_model
     def load(self, path: str | os.PathLike) -> Module:
@@ -144,14 +144,12 @@ class Module:
         not finite (NaN, Infinity, 1e999, 10**400) raises a ValueError naming the file and what
         differs; the model is left unchanged. ``nn.load(path)`` builds the model from the file instead.
         """
-        saved = _read(path)
-        if saved.get("model") != repr(self):
-            raise ValueError(f"load: {os.fspath(path)} holds {saved.get('model')}, "
-                             f"but this model is {self!r}")
-        try:
-            self.load_state_dict(saved["state"])
-        except ValueError as e:
-            raise ValueError(f"load: {os.fspath(path)}: {str(e).removeprefix('load_state_dict: ')}") from None
+        def mine(model: str, architecture: object) -> tuple[dict[str, model_file.Shape], str]:
+            if model != repr(self):
+                raise ValueError(f"the file holds {shorten(model)}, but this model is {self!r}")
+            return {name: _shape(group) for name, group in self._groups().items()}, repr(self)
+
+        self.load_state_dict(model_file.read(path, mine).state)
         return self
 
     def __repr__(self) -> str:
@@ -163,6 +161,11 @@ def _numbers(group: list) -> list:
     return [_numbers(x) if isinstance(x, list) else x.data for x in group]
 
 
+def _shape(group: list) -> model_file.Shape:
+    """(n,) for a list of n Values, (rows, columns) for a list of rows."""
+    return (len(group), len(group[0])) if group and isinstance(group[0], list) else (len(group),)
+
+
 def _collect(name: str, group: list, saved: object, pairs: list) -> None:
     """Pair each Value of ``group`` with its number in ``saved`` (same shape), or a ValueError."""
     if not isinstance(saved, (list, tuple)) or len(saved) != len(group):
@@ -171,97 +174,91 @@ def _collect(name: str, group: list, saved: object, pairs: list) -> None:
     for i, (p, x) in enumerate(zip(group, saved)):
         if isinstance(p, list):
             _collect(f"{name}[{i}]", p, x, pairs)
-        elif isinstance(x, (numbers.Real, _Constant)) and not isinstance(x, bool):
+        elif isinstance(x, numbers.Real) and not isinstance(x, bool):
             pairs.append((p, _finite(f"{name}[{i}]", x)))
         else:
-            raise ValueError(f"load_state_dict: {name}[{i}] should be a number, got {_short(x)}")
+            raise ValueError(f"load_state_dict: {name}[{i}] should be a number, got {shorten(repr(x), 40)}")
 
 
-def _finite(name: str, x: numbers.Real | _Constant) -> float:
-    """``x`` as a float if it is finite, else a ValueError naming the parameter: strict JSON has no
-    NaN or Infinity, and such a weight is a diverged model."""
+def _finite(name: str, x: numbers.Real) -> float:
+    """``x`` as a float if it is finite, else a ValueError naming the parameter: such a weight is a
+    diverged model."""
     try:
         number = float(x)
     except OverflowError:  # an integer such as 10**400: no float holds it
         number = math.inf
     if not math.isfinite(number):
-        raise ValueError(f"load_state_dict: parameter {name} is {_short(x)}; only finite numbers load")
+        raise ValueError(f"load_state_dict: parameter {name} is {shorten(repr(x), 40)}; only finite numbers load")
     return number
-
-
-def _short(x: object) -> str:
-    """repr(x), cut short: an integer of 400 digits is not a message."""
-    text = repr(x)
-    return text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
-
-
-class _Constant:
-    """A number strict JSON does not allow (NaN, Infinity, 1e999), kept as written until the
-    parameter it belongs to is known, so that the error can name both."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __float__(self) -> float:
-        return float(self.text)  # nan or ±inf: _finite refuses it with the parameter's name
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def _float(text: str) -> float | _Constant:
-    x = float(text)
-    return x if math.isfinite(x) else _Constant(text)
-
-
-def _read(path: str | os.PathLike) -> dict:
-    """A model file's contents, read strictly: JSON with no NaN or Infinity, marked as ours."""
-    where = os.fspath(path)
-    try:
-        with open(where, "rb") as f:
-            saved = json.loads(f.read().decode("utf-8"), parse_constant=_Constant, parse_float=_float)
-    except (UnicodeDecodeError, ValueError) as e:  # ValueError: JSONDecodeError, or a 5,000-digit int
-        raise ValueError(f"load: {where} is not a complete JSON model file ({e})") from None
-    if not (isinstance(saved, dict) and saved.get("format") == _FILE_FORMAT and "state" in saved):
-        raise ValueError(f"load: {where} is not a tinygrad_edu model file (saved by Module.save)")
-    return saved
 
 
 def load(path: str | os.PathLike) -> Module:
     """Build the model saved in ``path`` (by ``model.save(path)``) from the file alone.
 
-    The file's architecture says which class to build and with what sizes and activations; then the
-    saved numbers are loaded into it. A file from a subclass that records no architecture raises a
-    ValueError saying to build that model and call ``model.load(path)``.
+    The file's architecture says which class to build and with what sizes and activations. The
+    whole file is checked first (``model_file.read``): the numbers it holds must be exactly the
+    ones that architecture needs (``"nouts": [1000000, 1]`` beside a 3-neuron layer's numbers is
+    refused at once), so nothing is built for numbers that are not there. A file from a subclass
+    that records no architecture raises a ValueError saying to build that model and call
+    ``model.load(path)``.
     """
-    where = os.fspath(path)
-    saved = _read(path)
-    arch = saved.get("architecture")
-    if arch is None:
-        raise ValueError(f"load: {where} holds {saved.get('model')}, whose architecture is not recorded: "
-                         "build that model and call model.load(path)")
-    kind = arch.get("class") if isinstance(arch, dict) else None
-    if kind not in _BUILDERS:
-        raise ValueError(f"load: {where}: the architecture should name one of {', '.join(_BUILDERS)}, "
-                         f"got {_short(arch)}")
+    saved = model_file.read(path, _recorded_shapes)
+    arch = saved.architecture
+    assert isinstance(arch, dict)  # _recorded_shapes refused any other
     settings = {k: v for k, v in arch.items() if k != "class"}
     try:
-        model = _BUILDERS[kind](**settings, seed=0)  # seed 0: Python's global generator is left alone
+        model = _BUILDERS[arch["class"]](**settings, seed=0)  # seed 0: Python's global generator is left alone
     except (TypeError, ValueError) as e:
-        raise ValueError(f"load: {where}: cannot build {kind} from {_short(settings)} ({e})") from None
-    return model.load(path)
+        raise ValueError(f"load: {shorten(path)}: cannot build {arch['class']} from "
+                         f"{shorten(json.dumps(settings))} ({e})") from None
+    model.load_state_dict(saved.state)
+    return model
+
+
+def _recorded_shapes(model: str, arch: object) -> tuple[dict[str, model_file.Shape], str]:
+    """The parameter groups, and their shapes, of the model a file's architecture describes,
+    computed from the architecture alone (nothing is built), or a ValueError naming what is wrong."""
+    if arch is None:
+        raise ValueError(f"it holds {shorten(model)}, whose architecture is not recorded: "
+                         "build that model and call model.load(path)")
+    kind = arch.get("class") if isinstance(arch, dict) else None
+    if not isinstance(arch, dict) or not isinstance(kind, str) or kind not in _BUILDERS:
+        raise ValueError(f"the architecture should name one of {', '.join(_BUILDERS)}, "
+                         f"got {shorten(json.dumps(arch))}")
+    settings = {k: v for k, v in arch.items() if k != "class"}
+    return _sizes(kind, settings), f"the architecture {shorten(json.dumps(arch))}"
+
+
+def _sizes(kind: str, settings: dict) -> dict[str, model_file.Shape]:
+    """The groups and shapes of ``kind(**settings)``'s state_dict: Neuron w (nin,), b (1,); Layer
+    w (nout, nin), b (nout,); MLP w{l}, b{l} per layer l = 1, 2, ..."""
+    try:
+        inspect.signature(_BUILDERS[kind]).bind(**settings, seed=0)
+        if kind == "Neuron":
+            return {"w": (_count(settings["nin"], "Neuron(nin)"),), "b": (1,)}
+        if kind == "Layer":
+            nin, nout = _count(settings["nin"], "Layer(nin)"), _count(settings["nout"], "Layer(nout)")
+            return {"w": (nout, nin), "b": (nout,)}
+        nouts = settings["nouts"]
+        if not isinstance(nouts, list) or not nouts:
+            raise ValueError(f"MLP(nouts) must be a non-empty list of layer sizes, got {shorten(nouts)}")
+        sizes = [_count(settings["nin"], "MLP(nin)"), *(_count(n, "MLP(nouts) entries") for n in nouts)]
+        return {group: shape for l, (nin, nout) in enumerate(zip(sizes, sizes[1:]), 1)
+                for group, shape in ((f"w{l}", (nout, nin)), (f"b{l}", (nout,)))}
+    except (TypeError, ValueError, KeyError) as e:
+        raise ValueError(f"cannot build {kind} from {shorten(json.dumps(settings))} ({shorten(e)})") from None
 
 
 # -- checking arguments --------------------------------------------------------------------
 def _count(x: object, what: str) -> int:
     if isinstance(x, numbers.Integral) and not isinstance(x, bool) and int(x) >= 1:
         return int(x)
-    raise ValueError(f"{what} must be a positive whole number, got {x!r}")
+    raise ValueError(f"{what} must be a positive whole number, got {shorten(repr(x), 40)}")
 
 
 def _activation(name: object, what: str = "activation") -> str:
     if name not in _ACTIVATIONS:
-        raise ValueError(f"{what} must be one of {', '.join(map(repr, ACTIVATIONS))}; got {name!r}")
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, ACTIVATIONS))}; got {shorten(repr(name), 40)}")
     return name
 
 
