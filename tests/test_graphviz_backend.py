@@ -102,12 +102,12 @@ def test_ctrl_c_stops_a_render_and_leaves_no_dot_running(graphviz_backend):
 
 
 def _group(pid: str) -> int | None:
-    """The process group of a process (from /proc/PID/stat), or None when it has ended."""
+    """The process group of a running process (from /proc/PID/stat), or None when it has ended."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        state, _, group = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:3]
     except OSError:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[2])
+    return None if state in ("Z", "X") else int(group)  # a zombie has ended: only its entry is left
 
 
 # -- graphviz's own methods on a Picture --------------------------------------------------------

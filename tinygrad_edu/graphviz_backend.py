@@ -17,6 +17,7 @@ is drawn in WebAssembly, ``wasmtime``.
 
 from __future__ import annotations
 
+import atexit
 import importlib.resources
 import importlib.util
 import os
@@ -120,21 +121,27 @@ def _too_slow(timeout: float | None) -> RenderTimeoutError:
 
 
 def _system(source: str, fmt: str, timeout: float | None) -> bytes:
-    """Graphviz's ``dot`` program, fed the DOT source on stdin. subprocess.run kills the child
-    when the time is up and on any exception, Ctrl-C included: no ``dot`` is left running."""
+    """Graphviz's ``dot`` program, fed the DOT source on stdin. Past the deadline, and on any
+    exception (Ctrl-C included), the child is killed and waited for: no ``dot`` is left running,
+    not even as a zombie."""
     dot = shutil.which("dot")
     if dot is None:  # dot left PATH since backend() looked
         raise GraphvizNotFoundError(INSTALL_HELP)
-    try:
-        done = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise _too_slow(timeout) from None
-    if done.returncode != 0:
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RenderError(f"Graphviz's dot failed (exit status {done.returncode}): "
+    with subprocess.Popen([dot, f"-T{fmt}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as child:
+        try:
+            out, err = child.communicate(source.encode("utf-8"), timeout=timeout)
+        except BaseException as e:
+            child.kill()
+            child.wait()
+            if isinstance(e, subprocess.TimeoutExpired):
+                raise _too_slow(timeout) from None
+            raise
+    if child.returncode != 0:
+        why = err.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"Graphviz's dot failed (exit status {child.returncode}): "
                           f"{why[0][:200] if why else 'no message'}")
-    return done.stdout
+    return out
 
 
 class _Wasm:
@@ -181,9 +188,11 @@ class _Wasm:
                 exports["graphviz_free"](store, pointer)
             return svg
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:  # ExitTrap is a WasmtimeError
-            self.instance = None  # its memory is whatever the trap left: never used again
-            raise RenderError("the built-in renderer (Graphviz in WebAssembly) failed on this picture: "
-                              f"{str(e).strip().splitlines()[0][:200]}") from None
+            why = str(e).strip().splitlines()[0][:200]
+        # Raised here, not in the except clause, so that nothing keeps the trapped instance alive:
+        # its memory is whatever the trap left, and it is never used again.
+        self.instance = store = exports = None
+        raise RenderError(f"the built-in renderer (Graphviz in WebAssembly) failed on this picture: {why}")
 
     @staticmethod
     def _string(store: Any, exports: Any, text: str) -> int:
@@ -200,6 +209,8 @@ class _Wasm:
 
 _WASM_LOCK = threading.Lock()  # one wasmtime instance serves every render; one thread at a time
 _wasm: list[_Wasm] = []  # the one runner, made by the first WebAssembly render
+# Let go of it while wasmtime can still free it: at interpreter exit its own functions are gone.
+atexit.register(_wasm.clear)
 
 
 def _wasm_svg(source: str, timeout: float | None) -> bytes:
