@@ -21,7 +21,7 @@ from .equations import LAYOUTS, LOSSES, example, explain_network
 from .exercises import TOLERANCE, Exercise, Quiz, line_editing, read_answers
 from .exercises import run as run_quiz
 from .expr import ExpressionError, parse
-from .files import output_file
+from .files import output_file, shorten
 from .graphviz_backend import GraphvizNotFoundError, RenderError, backend
 from .nn import ACTIVATIONS
 from .stepper import write_stepper_html
@@ -119,17 +119,35 @@ def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
     return parse(args.expression, leaves), leaves
 
 
+def _check_picture(args: argparse.Namespace) -> str | None:
+    """-o FILE can be drawn here: a backend for .svg, the system dot for .png and .pdf (.dot needs none)."""
+    if args.output is None or args.output.suffix.lower() == ".dot":
+        return None
+    fmt = args.output.suffix.lower().lstrip(".")
+    try:
+        in_use = backend()
+    except (GraphvizNotFoundError, ValueError) as e:
+        return (f"-o {shorten(args.output)}: {str(e).splitlines()[0]} (write -o graph.dot, which needs no "
+                "Graphviz, or see tinygrad-edu --version)")
+    if in_use != "system" and fmt != "svg":
+        return (f"-o {shorten(args.output)}: {fmt.upper()} needs Graphviz's `dot` program, which is not in "
+                "use here: write -o graph.svg (drawn by the built-in renderer), or install Graphviz "
+                "(apt-get install graphviz, brew install graphviz)")
+    return None
+
+
 @command(
     "graph",
     "run the forward and backward pass, print every gradient, draw the graph",
     '  tinygrad-edu graph "tanh(w*x + b)" w=-3 x=2 b=6.88 -o neuron.svg\n'
-    '  tinygrad-edu graph "x**2 + 3*x" x=1.5 --no-grad -o forward.png\n'
+    '  tinygrad-edu graph "x**2 + 3*x" x=1.5 --no-grad -o forward.svg\n'
     '  tinygrad-edu graph "sigmoid(a*b)" a=1 b=-2 --rankdir TB -o graph.dot',
     option("-o", "--output", type=argument(output_file, suffixes=["." + f for f in FORMATS]), metavar="FILE",
            help="write the picture here; the format comes from the suffix: .svg .png .pdf .dot"),
     option("--no-grad", action="store_true", help="the forward pass only: no backward, no gradients"),
     option("--rankdir", type=str.upper, choices=("LR", "TB"), default="LR",
            help="LR draws left to right (default), TB top to bottom (lower case works too)"),
+    check=_check_picture,
 )
 def graph(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> None:
     if not args.no_grad:
@@ -288,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("expression", metavar="EXPR",
                          help="numbers, names, + - * / **, parentheses, exp log tanh sigmoid relu")
-        sub.add_argument("variables", metavar="NAME=VALUE", nargs="*", type=_variable,
+        sub.add_argument("variables", metavar="NAME=VALUE", nargs="*", type=_variable, default=[],  # optional
                          help="the value of each variable in EXPR")
         for flags, settings in options:
             sub.add_argument(*flags, **settings)
@@ -298,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the walkthroughs, or run one: tinygrad-edu demo NAME [--no-pause] [--svg-dir DIR] "
                     "[--seed N] [--notebook FILE.ipynb] ... (tinygrad-edu demo NAME --help lists them)",
         epilog="examples:\n  tinygrad-edu demo\n  tinygrad-edu demo chain_rule --no-pause\n"
-               "  tinygrad-edu demo digits --notebook digits.ipynb",
+               "  tinygrad-edu demo moons --html moons.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     demo.add_argument("name", nargs="?", metavar="NAME", help="the walkthrough to run; none: list them")
     demo.add_argument("options", nargs=argparse.REMAINDER, help="the walkthrough's options")
