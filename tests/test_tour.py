@@ -123,10 +123,10 @@ def test_repl_graph_in_a_terminal_writes_the_svg_and_says_where(graphviz_backend
     tour.out = io.StringIO()
     last = tour.graph()
     frames = len(tour.steps[2].graphs)
-    assert last.name == f"chain_rule-step3-{frames}.svg" and last.parent == path.parent
-    assert sorted(p.name for p in path.parent.glob("*step3*")) == [
-        f"chain_rule-step3-{k:02d}.svg" for k in range(1, frames + 1)]
-    assert tour.out.getvalue() == (f"(wrote step 3's pictures to {path.parent}/chain_rule-step3-01.svg … "
+    assert last.name == f"chain_rule-step3-{frames - 1}.svg" and last.parent == path.parent
+    assert sorted(p.name for p in path.parent.glob("*step3*")) == [  # frame 0 is the forward pass
+        f"chain_rule-step3-{k:02d}.svg" for k in range(frames)]
+    assert tour.out.getvalue() == (f"(wrote step 3's pictures to {path.parent}/chain_rule-step3-00.svg … "
                                    f"{last.name} ({frames} files): open them in a browser)\n")
 
 

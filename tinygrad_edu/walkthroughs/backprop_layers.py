@@ -109,7 +109,7 @@ class BackpropLayers(Tour):
         self.delta2 = self.equations.layers[1].delta[0]
         self.say("""
             δ² is ∂J/∂z² for the output neurons' weighted sums z² = Θ²·a². Each output is a sigmoid
-            with log loss, so, exactly as for one neuron (demos.chain_rule), the Oₖ·(1 − Oₖ) of the
+            with log loss, so, exactly as for one neuron (the chain_rule walkthrough), the Oₖ·(1 − Oₖ) of the
             sigmoid cancels against the log loss and δ² = O − Y.
         """)
         self.matrix("δ²", [self.delta2])
@@ -172,7 +172,7 @@ class BackpropLayers(Tour):
               δ¹ = (W²ᵀδ²) ⊙ H ⊙ (1 − H)     ∂J/∂Θ¹ = δ¹ ⊗ [1; X]
             and the update is Θ ← Θ − α·∂J/∂Θ. For the 400–25–10 digit network the lines are the
             same, with Θ¹ of size 25×401 and Θ² of size 10×26; over m examples the gradients are
-            averaged (demos.minibatch). equations.explain_network(model, X, Y, "log_loss") writes
+            averaged (the minibatch walkthrough). equations.explain_network(model, X, Y, "log_loss") writes
             these lines with the numbers of any network, in this layout or CS231n's (from the
             shell: tinygrad-edu layers 4,3,2 --loss log_loss).
         """)

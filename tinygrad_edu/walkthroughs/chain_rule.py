@@ -96,7 +96,7 @@ class ChainRule(Tour):
         frames = backward_frames(self.J)  # one picture per line above: the gradient flowing back
         for frame in frames:
             frame.graph_attr["rankdir"] = RANKDIR  # top to bottom, like the walkthrough's other pictures
-        self.show_graphs(frames, "the backward pass, one step per picture")
+        self.show_graphs(frames, "the backward pass, one step per picture", first=0)  # frame k: step k
         derived = gradients(self.J)  # the numbers explain printed
         self.check("explain(J) derives the gradients J.backward() left, and changes none",
                    [*(derived[p] for p in leaves), *(p.grad for p in leaves)], before * 2)

@@ -20,7 +20,7 @@ from tinygrad_edu.exercises import line_editing, read_answers
 from tinygrad_edu.files import output_dir, output_file
 
 from . import DEMOS
-from .notebook import write_notebook
+from .notebook import notebook_file, write_notebook
 from .tour import Tour
 
 __all__ = ["demo", "listing", "main", "run", "TRAINING_PAGE"]
@@ -79,15 +79,19 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
         epilog="Waits for Enter between steps only when standard input is a terminal.",
     )
     parser.add_argument("--no-pause", action="store_true", help="never wait for Enter between steps")
-    parser.add_argument("--svg-dir", type=argument(output_dir), metavar="DIR",  # checked before any step
-                        help="write each step's graph there as SVG")
+    # Offered only by a walkthrough that uses it: one whose module says DRAWS_PICTURES = False (or
+    # ASKS_QUESTIONS = False) has nothing to write to --svg-dir (nothing to ask with --quiz).
+    if getattr(module, "DRAWS_PICTURES", True):
+        parser.add_argument("--svg-dir", type=argument(output_dir), metavar="DIR",  # checked before any step
+                            help="write each step's graph there as SVG")
     parser.add_argument("--seed", type=int, help="seed for the random numbers (the demo's default otherwise)")
-    parser.add_argument("--notebook", type=argument(output_file, suffixes=(".ipynb",)), metavar="FILE",
+    parser.add_argument("--notebook", type=argument(notebook_file), metavar="FILE",
                         help="write the walkthrough as a Jupyter notebook (FILE.ipynb) instead of running it")
-    parser.add_argument("--quiz", action="store_true",
-                        help="your turn: each formula is asked for before it is shown, and checked")
-    parser.add_argument("--answers", type=argument(read_answers), metavar="FILE",
-                        help="quiz with the answers in FILE, one a line (# starts a comment)")
+    if getattr(module, "ASKS_QUESTIONS", True):
+        parser.add_argument("--quiz", action="store_true",
+                            help="your turn: each formula is asked for before it is shown, and checked")
+        parser.add_argument("--answers", type=argument(read_answers), metavar="FILE",
+                            help="quiz with the answers in FILE, one a line (# starts a comment)")
     # A walkthrough's own options (moons: --html FILE), declared in its module as OPTIONS = {flag:
     # add_argument's keywords}; each one given is passed to make_tour by name (--html -> html=).
     options = getattr(module, "OPTIONS", {})
@@ -99,10 +103,10 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
     tour = make_tour(**kwargs) if args.seed is None else make_tour(seed=args.seed, **kwargs)
     if args.notebook is not None:
         write_notebook(tour, args.notebook, seed=args.seed)
-        print(f"wrote {args.notebook}: open it in Jupyter, or run it with jupyter nbconvert --execute")
+        print(f"wrote {args.notebook}: open it in Jupyter, or run it with jupyter execute {args.notebook}")
         return 0
-    tour.svg_dir = args.svg_dir
-    quizzing = args.quiz or args.answers is not None
+    tour.svg_dir = getattr(args, "svg_dir", None)
+    quizzing = getattr(args, "quiz", False) or getattr(args, "answers", None) is not None
     if quizzing:
         if args.answers is None:
             line_editing()
@@ -112,6 +116,6 @@ def main(make_tour: Callable[..., Tour], argv: Sequence[str] | None = None, prog
     except (KeyboardInterrupt, EOFError):
         print("\n(stopped)" + (f"\n\n{tour.score()}" if quizzing else ""))
         return 130
-    if args.svg_dir is not None and not tour.pictures:
+    if tour.svg_dir is not None and not tour.pictures:
         print(f"({tour.name} draws no pictures: nothing was written to {args.svg_dir})")
     return 0 if ok else 1

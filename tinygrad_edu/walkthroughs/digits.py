@@ -25,6 +25,7 @@ from tinygrad_edu.walkthroughs.tour import Tour, step
 
 CLASSES = 10
 OPTIONS = TRAINING_PAGE  # --html FILE: the page that plays the training run
+ASKS_QUESTIONS = DRAWS_PICTURES = False  # the command offers neither --quiz nor --svg-dir
 
 
 def side_by_side(images: list[list[float]], captions: list[str]) -> str:

@@ -23,6 +23,8 @@ from tinygrad_edu.walkthroughs.command import main
 from tinygrad_edu.walkthroughs.matrices import matmul, transpose
 from tinygrad_edu.walkthroughs.tour import Tour, step
 
+DRAWS_PICTURES = False  # the command offers no --svg-dir: the matrices are printed, not drawn
+
 
 class Minibatch(Tour):
     title = "The gradient of a mini-batch: a mean, and a product of Jacobians"
@@ -156,7 +158,7 @@ class Minibatch(Tour):
         self.dZ = [[delta / self.m for delta in row] for row in layer.delta]
         self.say("""
             With the examples as the rows of X (m×d) and W of size d×n, the layer is Z = X·W + b.
-            Sigmoid and log loss collapse as in demos.chain_rule, ∂J/∂Z = dZ = (O − Y)/m, and then
+            Sigmoid and log loss collapse as in the chain_rule walkthrough, ∂J/∂Z = dZ = (O − Y)/m, and then
               ∂J/∂W = Xᵀ·dZ   (d×n, the shape of W)       ∂J/∂b = Σᵢ dZᵢ  (sum over the examples)
         """)
         self.matrix("dZ = (O − Y)/m", self.dZ)

@@ -23,8 +23,9 @@ from tinygrad_edu.recorder import TrainingRecorder
 from tinygrad_edu.walkthroughs.command import TRAINING_PAGE, main
 from tinygrad_edu.walkthroughs.tour import Tour, step
 
+ASKS_QUESTIONS = False  # the command offers no --quiz: training asks nothing
 PLOT_BOX = (-1.6, 2.6, -1.1, 1.6)  # x from, x to, y from, y to: where the moons lie
-# The page that plays the training run (tour.main adds the option; checked before training starts).
+# The page that plays the training run (the command adds the option; checked before training starts).
 OPTIONS = TRAINING_PAGE  # --html FILE: the page that plays the training run
 
 
@@ -137,8 +138,9 @@ class Moons(Tour):
             self.progress(k + 1, self.n_steps, f"loss {J.data:.4f}  accuracy {accuracy:.0%}")
         _, J, self.accuracy = self.loss()
         self.final_loss = J.data
-        self.say(f"After training: loss {self.final_loss:.4f} (from {self.initial_loss:.4f}), "
-                 f"training accuracy {self.accuracy:.0%} (from {self.initial_accuracy:.0%}).")
+        self.say(f"After the last update: loss {self.final_loss:.4f} (the last line above is step "
+                 f"{self.n_steps}'s loss, before its update; at the start {self.initial_loss:.4f}), "
+                 f"training accuracy {self.accuracy:.0%} (at the start {self.initial_accuracy:.0%}).")
         self.verify("every training point classified correctly", self.accuracy == 1.0,
                     f"accuracy {self.accuracy:.0%}")
         if recorder is not None and self.html is not None:
@@ -163,7 +165,7 @@ class Moons(Tour):
             matplotlib.use("Agg")  # files only, no window
             import matplotlib.pyplot as plt
         except ImportError:
-            self.say("(no picture: matplotlib is not installed; pip install -e '.[demos]' adds it)")
+            self.say("(no picture: matplotlib is not installed; pip install 'tinygrad-edu[demos]' adds it)")
             return None
         x0, x1, y0, y1 = PLOT_BOX
         steps = 60

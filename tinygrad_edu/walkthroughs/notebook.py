@@ -8,13 +8,15 @@ the cell's result (inline SVG). Written with ``nbformat`` (the ``notebook`` extr
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
+from pathlib import Path
 
-from tinygrad_edu.files import write_atomic
+from tinygrad_edu.files import output_file, write_atomic
 
 from .tour import Tour
 
-__all__ = ["notebook", "write_notebook"]
+__all__ = ["notebook", "write_notebook", "notebook_file", "INSTALL_HINT"]
 
 INSTALL_HINT = "writing a notebook needs nbformat: pip install 'tinygrad-edu[notebook]' (or nbformat)"
 
@@ -22,6 +24,14 @@ _RUN_STEP = """\
 step = tour.next()  # runs step {number}: prints it and checks every formula it states
 assert all(check.ok for check in step.checks), step
 step  # the step's graph, when it has one"""
+
+
+def notebook_file(text: str) -> Path:
+    """--notebook FILE: a name ending in .ipynb that can be written, with nbformat there to write it
+    (checked before any step runs: a missing extra is a usage error, not a traceback at the end)."""
+    if importlib.util.find_spec("nbformat") is None:
+        raise ValueError(INSTALL_HINT)
+    return output_file(text, suffixes=(".ipynb",))
 
 
 def _nbformat():

@@ -73,6 +73,7 @@ class Step:
     output: str = field(default="", repr=False)
     checks: list[Check] = field(default_factory=list, repr=False)
     graphs: list = field(default_factory=list, repr=False)  # its pictures (graphviz.Digraph), in order
+    first_picture: int = field(default=1, repr=False)  # the number of the first in its file names
     about: str = field(default="", repr=False)  # what the step is about: its method's docstring
 
     @property
@@ -300,10 +301,13 @@ class Tour:
         (--svg-dir) it is written there as SVG, the step in its name (chain_rule-step2.svg)."""
         self.show_graphs([graph], about, **draw_options)
 
-    def show_graphs(self, graphs: Sequence[Any], about: str, **draw_options) -> None:
+    def show_graphs(self, graphs: Sequence[Any], about: str, first: int = 1, **draw_options) -> None:
         """Add a sequence of pictures to the step (the frames of a backward pass), as show_graph
-        does for one; in svg_dir they are numbered within the step (chain_rule-step3-01.svg, ...)."""
+        does for one; in svg_dir they are numbered within the step from ``first`` (chain_rule-step3-01.svg,
+        ...; a backward pass's frames from 0, so that -05 is the frame captioned "Step 5 of ...")."""
         current = self._running("show_graph")
+        if not current.graphs:
+            current.first_picture = first
         current.graphs.extend(_drawn(graph, **draw_options) for graph in graphs)
         what = f"picture{'s' if len(graphs) > 1 else ''} of {about}"
         if self.svg_dir is None:
@@ -320,10 +324,11 @@ class Tour:
 
     def _names(self, step: Step) -> list[str]:
         """The file names of a step's pictures: NAME-stepN.svg for one, NAME-stepN-01.svg, ... for several."""
-        n = len(step.graphs)
+        n, first = len(step.graphs), step.first_picture
         if n == 1:
             return [f"{self.name}-step{step.number}.svg"]
-        return [f"{self.name}-step{step.number}-{k:0{len(str(n))}d}.svg" for k in range(1, n + 1)]
+        width = len(str(first + n - 1))
+        return [f"{self.name}-step{step.number}-{k:0{width}d}.svg" for k in range(first, first + n)]
 
     def progress(self, k: int, total: int, text: str) -> None:
         """Report training progress: one refreshing line in a terminal, about ten plain lines otherwise."""
