@@ -36,9 +36,9 @@ __all__ = ["draw_dot", "draw_mlp", "render", "to_svg", "repr_mimebundle", "grad_
 FORMATS = ("svg", "png", "pdf", "dot")  # render() picks one from the file's suffix
 MAX_NODES = 500  # draw_dot's default limit: past it, a network's neuron-level picture (draw_mlp) says more
 # A Value with more nodes than this displays in Jupyter as a text summary, not as a picture. The
-# lecture's neuron has 6 to 30 nodes; one output of its MLP(3, [4, 4, 1]) 58 (2,404 × 1,515 pt,
-# 83 KB of SVG), which still shows; its 4-example loss 130 (5,367 × 4,752 pt, 297 KB), which shrunk to
-# a notebook's width nobody can read. draw_dot(v) displays any size: the way to see it anyway.
+# lecture's neuron has 6 to 30 nodes; one output of its MLP(3, [4, 4, 1]) 58, which still shows; its
+# 4-example loss 130 (several screens wide), which shrunk to a notebook's width nobody can read
+# (tests/test_readme.py counts both). draw_dot(v) displays any size: the way to see it anyway.
 DISPLAY_MAX_NODES = 100
 
 # draw_dot(by="scope")'s title: what its boxes and edges mean
