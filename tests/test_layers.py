@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 # Bottom first. A module may import any module of a lower layer, none of its own layer or above.
 LAYERS: list[tuple[str, ...]] = [
     ("files",),  # files written atomically and read strictly, output paths checked: imports none of ours
-    ("engine", "graphviz_backend", "pages"),  # Value and its ops; Graphviz; the page kit
+    ("engine", "graphviz_backend", "model_file", "pages"),  # Value and its ops; Graphviz; model files; pages
     ("nn", "losses", "optim", "gradcheck", "expr", "datasets"),  # built from Values
     ("trace",),  # a graph's derivations
     ("blocks", "exercises"),  # a graph seen one scope at a time; questions about a graph
