@@ -167,14 +167,14 @@ def test_without_graphviz_svg_is_drawn_and_png_names_both_ways_out(tmp_path, pat
         r = run("graph", "x*2", "x=1", "-o", f"g.{suffix}", cwd=tmp_path, env=path_without_dot)
         assert r.returncode == 2 and r.stdout == "" and not (tmp_path / f"g.{suffix}").exists()
         assert r.stderr.splitlines()[-1] == (
-            f"tinygrad-edu graph: error: -o g.{suffix}: {suffix.upper()} needs Graphviz's `dot` program, which "
-            "is not in use here: write -o graph.svg (drawn by the built-in renderer), or install Graphviz "
-            "(apt-get install graphviz, brew install graphviz)")
+            f"tinygrad-edu graph: error: -o g.{suffix}: {suffix.upper()} needs Graphviz's `dot` program, "
+            "which is not in use here: write -o graph.svg (drawn by the built-in renderer), or install "
+            "Graphviz (apt-get install graphviz, brew install graphviz)")
     forced = {**path_without_dot, "TINYGRAD_EDU_GRAPHVIZ": "system"}  # nothing can draw at all
     r = run("graph", "x*2", "x=1", "-o", "g.svg", cwd=tmp_path, env=forced)
     assert r.returncode == 2 and r.stdout == "" and r.stderr.splitlines()[-1] == (
-        "tinygrad-edu graph: error: -o g.svg: TINYGRAD_EDU_GRAPHVIZ=system, but Graphviz's `dot` program is not "
-        "on PATH. (write -o graph.dot, which needs no Graphviz, or see tinygrad-edu --version)")
+        "tinygrad-edu graph: error: -o g.svg: TINYGRAD_EDU_GRAPHVIZ=system, but Graphviz's `dot` program "
+        "is not on PATH. (write -o graph.dot, which needs no Graphviz, or see tinygrad-edu --version)")
     r = run("graph", "x*2", "x=1", "-o", "g.dot", cwd=tmp_path, env=path_without_dot)
     assert r.returncode == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
 

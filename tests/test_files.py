@@ -206,7 +206,7 @@ def test_a_read_only_folder_is_refused_and_left_clean(tmp_path, monkeypatch):
     assert listing(tmp_path) == []
 
 
-# -- the recipes that check their outputs first: docs/screenshot.py, make docs ----------------------------------------------
+# -- the recipes that check their outputs first: docs/screenshot.py, make docs ---------------------
 ROOT = Path(__file__).resolve().parents[1]
 
 

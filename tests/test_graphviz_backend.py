@@ -2,7 +2,6 @@
 with the project's own error, and graphviz's own render()/pipe() of a Picture draw through it."""
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -62,7 +61,8 @@ def test_the_timeout_is_checked():
 
 def test_graphviz_failing_is_a_render_error(graphviz_backend):
     broken = graphviz.Digraph(body=["\tn0 -> {{{ \n"])  # a DOT syntax error
-    with pytest.raises(RenderError, match=r"(dot failed \(exit status 1\): .*syntax error|Graphviz failed: Failed to parse DOT source)"):
+    failed = r"(dot failed \(exit status 1\): .*syntax error|Graphviz failed: Failed to parse DOT source)"
+    with pytest.raises(RenderError, match=failed):
         draw(broken, "svg")
     assert "data 6.000" in to_svg(Value(2.0, label="x") * 3)
 

@@ -11,10 +11,9 @@ import graphviz
 import pytest
 
 import tinygrad_edu
-from tinygrad_edu import Value, viz
+from tinygrad_edu import Value, graphviz_backend, viz
 from tinygrad_edu.engine import OPS
 from tinygrad_edu.expr import parse
-from tinygrad_edu import graphviz_backend
 from tinygrad_edu.graphviz_backend import GraphvizNotFoundError, Picture, backend
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import (

@@ -498,7 +498,8 @@ def test_a_walkthrough_offers_svg_dir_and_quiz_only_where_they_do_something(name
 def test_notebook_without_nbformat_is_a_usage_error_before_any_step(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "nbformat", None)  # as if the notebook extra were not installed
     with pytest.raises(SystemExit) as done:
-        main(chain_rule.tour, ["--notebook", str(tmp_path / "chain_rule.ipynb")], prog="tinygrad-edu demo chain_rule")
+        main(chain_rule.tour, ["--notebook", str(tmp_path / "chain_rule.ipynb")],
+             prog="tinygrad-edu demo chain_rule")
     captured = capsys.readouterr()
     assert done.value.code == 2 and captured.out == "" and list(tmp_path.iterdir()) == []
     assert captured.err.splitlines()[-1] == (
@@ -510,5 +511,6 @@ def test_after_notebook_the_command_says_how_to_run_it(tmp_path, capsys):
     pytest.importorskip("nbformat", reason="notebooks need nbformat (the notebook extra)")
     path = tmp_path / "gd.ipynb"
     assert main(gradient_descent.tour, ["--notebook", str(path)]) == 0
-    assert capsys.readouterr().out == f"wrote {path}: open it in Jupyter, or run it with jupyter execute {path}\n"
+    said = capsys.readouterr().out
+    assert said == f"wrote {path}: open it in Jupyter, or run it with jupyter execute {path}\n"
 

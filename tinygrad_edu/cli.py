@@ -98,7 +98,7 @@ def _variable(text: str) -> tuple[str, str]:
     """NAME=VALUE, split; anything else is a usage error (exit 2)."""
     name, equals, value = text.partition("=")
     if not equals or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (like w=-3), got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (like w=-3), got {shorten(repr(text), 60)}")
     return name, value
 
 
@@ -107,13 +107,15 @@ def _expression(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
     numbers = {}
     for name, text in args.variables:
         if name in numbers:
-            raise _Failure(f"{name} is given twice")
+            raise _Failure(f"{shorten(name, 40)} is given twice")
         try:
             number = float(text)
         except ValueError:
-            raise _Failure(f"the value of {name} must be a number, got {text!r}") from None
+            raise _Failure(f"the value of {shorten(name, 40)} must be a number, "
+                           f"got {shorten(repr(text), 60)}") from None
         if not math.isfinite(number):
-            raise _Failure(f"the value of {name} must be a finite number, got {text!r}")
+            raise _Failure(f"the value of {shorten(name, 40)} must be a finite number, "
+                           f"got {shorten(repr(text), 60)}")
         numbers[name] = number
     leaves = {name: Value(x, label=name) for name, x in numbers.items()}
     return parse(args.expression, leaves), leaves
@@ -171,7 +173,7 @@ def _names(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",")]
     if not all(name.isidentifier() for name in names):
         raise argparse.ArgumentTypeError(f"expected variable names separated by commas (like w,b), "
-                                         f"got {text!r}")
+                                         f"got {shorten(repr(text), 60)}")
     return names
 
 
@@ -230,7 +232,7 @@ def animate(root: Value, leaves: dict[str, Value], args: argparse.Namespace) -> 
 
 def _tries(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"a whole number >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"a whole number >= 1, got {shorten(repr(text), 60)}")
     return int(text)
 
 

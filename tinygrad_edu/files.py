@@ -107,8 +107,8 @@ def _replaceable(path: Path) -> None:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
         if test(mode):
             return name
     return "not a file"
@@ -203,4 +203,5 @@ def _probe(path: Path, folder: Path) -> None:
             os.rmdir(tmp)
     except OSError as e:
         where = "a file in" if ancestor == folder else "a folder in"
-        raise ValueError(f"cannot write {shorten(path)}: cannot create {where} {shorten(ancestor)} ({e.strerror})") from None
+        raise ValueError(f"cannot write {shorten(path)}: cannot create {where} {shorten(ancestor)} "
+                         f"({e.strerror})") from None

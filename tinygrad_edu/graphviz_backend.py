@@ -29,10 +29,11 @@ from typing import Any
 
 import graphviz
 
-from .files import write_atomic
+from .files import shorten, write_atomic
 
 __all__ = ["backend", "draw", "mimebundle", "Picture", "RenderError", "GraphvizNotFoundError",
-           "RenderTimeoutError", "BACKENDS", "BACKEND_VARIABLE", "INSTALL_HELP", "INSTALL_GRAPHVIZ", "TIMEOUT"]
+           "RenderTimeoutError", "BACKENDS", "BACKEND_VARIABLE", "INSTALL_HELP", "INSTALL_GRAPHVIZ",
+           "TIMEOUT"]
 
 BACKENDS = ("system", "wasm")
 BACKEND_VARIABLE = "TINYGRAD_EDU_GRAPHVIZ"  # "system" or "wasm" forces that backend
@@ -100,7 +101,8 @@ def draw(graph: graphviz.Digraph, fmt: str, *, timeout: float | None = TIMEOUT) 
     raises KeyboardInterrupt. Any other failure of Graphviz is a RenderError.
     """
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise ValueError(f"draw: timeout must be a number of seconds > 0, or None, got {timeout!r}")
+        raise ValueError("draw: timeout must be a number of seconds > 0, or None, "
+                         f"got {shorten(repr(timeout), 40)}")
     if backend() == "system":
         return _system(graph.source, fmt, timeout)
     if fmt != "svg":

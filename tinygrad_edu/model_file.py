@@ -64,9 +64,10 @@ def read(path: str | os.PathLike, shapes: Callable[[str, object], tuple[dict[str
 
     ``shapes(model, architecture)`` gives the groups and shapes the file must hold and, for a
     message, what says so (``"the architecture {...}"``, or the model loaded into), or raises a
-    ValueError saying why that model cannot be loaded; the architecture reaches it flat (an object of
-    numbers, names and lists of them, or one of these), so it can quote any of it. Every refusal is a ValueError that starts
-    with ``load: PATH`` and names what is wrong; a file that cannot be opened is the OSError it was.
+    ValueError saying why that model cannot be loaded; the architecture reaches it flat (an object
+    of numbers, names and lists of them, or one of these), so it can quote any of it. Every refusal
+    is a ValueError that starts with ``load: PATH`` and names what is wrong; a file that cannot be
+    opened is the OSError it was.
     """
     where = f"load: {shorten(path)}"
     try:
@@ -122,9 +123,11 @@ def _fields(saved: dict) -> tuple[str, object, dict]:
         raise ValueError(f"\"model\" should be the model's name (text), got {_kind(model)}")
     entries = architecture.items() if isinstance(architecture, dict) else [("", architecture)]
     for key, value in entries:  # flat: a message may quote any of it, and no reader recurses
-        if not (isinstance(value, _SIMPLE) or (isinstance(value, list) and all(isinstance(v, _SIMPLE) for v in value))):
-            raise ValueError(f"architecture{f'[{shorten(json.dumps(key))}]' if key else ''} should be a number, "
-                             f"a name or a list of them, got {_kind(value)}")
+        if not (isinstance(value, _SIMPLE) or isinstance(value, list) and all(isinstance(v, _SIMPLE)
+                                                                                for v in value)):
+            which = f"[{shorten(json.dumps(key))}]" if key else ""
+            raise ValueError(f"architecture{which} should be a number, a name or a list of them, "
+                             f"got {_kind(value)}")
     if not isinstance(state, dict):
         raise ValueError(f"\"state\" should be an object of parameter groups, got {_kind(state)}")
     return model, architecture, state
@@ -140,8 +143,8 @@ def _check_state(state: dict, expected: dict[str, Shape], authority: str) -> Non
     for name, shape in expected.items():
         held = _shape(name, state[name], len(shape))
         if held != shape:
-            raise ValueError(f"{shorten(json.dumps(name))} should hold {_size(shape)} numbers, as {authority} "
-                             f"says; the file holds {_size(held)}")
+            raise ValueError(f"{shorten(json.dumps(name))} should hold {_size(shape)} numbers, as "
+                             f"{authority} says; the file holds {_size(held)}")
 
 
 def _shape(name: str, group: object, dims: int) -> Shape:

@@ -188,7 +188,8 @@ def _finite(name: str, x: numbers.Real) -> float:
     except OverflowError:  # an integer such as 10**400: no float holds it
         number = math.inf
     if not math.isfinite(number):
-        raise ValueError(f"load_state_dict: parameter {name} is {shorten(repr(x), 40)}; only finite numbers load")
+        raise ValueError(f"load_state_dict: parameter {name} is {shorten(repr(x), 40)}; "
+                         "only finite numbers load")
     return number
 
 
@@ -207,7 +208,7 @@ def load(path: str | os.PathLike) -> Module:
     assert isinstance(arch, dict)  # _recorded_shapes refused any other
     settings = {k: v for k, v in arch.items() if k != "class"}
     try:
-        model = _BUILDERS[arch["class"]](**settings, seed=0)  # seed 0: Python's global generator is left alone
+        model = _BUILDERS[arch["class"]](**settings, seed=0)  # seed 0: the global generator is left alone
     except (TypeError, ValueError) as e:
         raise ValueError(f"load: {shorten(path)}: cannot build {arch['class']} from "
                          f"{shorten(json.dumps(settings))} ({e})") from None
@@ -258,7 +259,8 @@ def _count(x: object, what: str) -> int:
 
 def _activation(name: object, what: str = "activation") -> str:
     if name not in _ACTIVATIONS:
-        raise ValueError(f"{what} must be one of {', '.join(map(repr, ACTIVATIONS))}; got {shorten(repr(name), 40)}")
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, ACTIVATIONS))}; "
+                         f"got {shorten(repr(name), 40)}")
     return name
 
 

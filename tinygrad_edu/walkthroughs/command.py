@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from tinygrad_edu.cli import argument
 from tinygrad_edu.exercises import line_editing, read_answers
-from tinygrad_edu.files import output_dir, output_file
+from tinygrad_edu.files import output_dir, output_file, shorten
 
 from . import DEMOS
 from .notebook import notebook_file, write_notebook
@@ -59,7 +59,8 @@ def run(name: str, argv: Sequence[str] | None = None,
     the exit status (0: every check passed; 2: a usage error, such as a name that is no walkthrough).
     ``command`` is what the user typed before the name (``tinygrad-edu demo``, ``python -m demos``)."""
     if name not in DEMOS:
-        print(f"usage: {command} [NAME [options]]\n{command}: error: no walkthrough named {name!r}; "
+        print(f"usage: {command} [NAME [options]]\n{command}: error: no walkthrough named "
+              f"{shorten(repr(name), 60)}; "
               f"choose from {', '.join(DEMOS)}", file=sys.stderr)
         return 2
     module = importlib.import_module(f"{__package__}.{name}")
