@@ -192,7 +192,7 @@ def test_minibatch_names_every_weight_by_the_row_and_column_of_the_matrix_shown(
 
 
 def test_moons_default_reaches_100_percent_and_draws_the_boundary(tmp_path):
-    # the demo exactly as `python -m demos.moons` runs it (about 13 s): the README's claim
+    # the demo exactly as `python -m demos.moons` runs it: the README's claim
     pytest.importorskip("matplotlib")
     tour = moons.tour()
     tour.svg_dir = tmp_path
@@ -208,8 +208,13 @@ def test_moons_default_reaches_100_percent_and_draws_the_boundary(tmp_path):
 
 def test_moons_small_reaches_100_percent_too():
     tour = moons.tour(n=30, steps=60)
-    play(tour)
+    out = play(tour)
     assert tour.accuracy == 1.0 and tour.picture is None  # no --svg-dir: characters only
+    # the last progress line is step 60's loss before its update; the final loss comes after it
+    last_logged = tour.history[-1][1]
+    assert f"[60/60] loss {last_logged:.4f}" in out
+    assert (f"After the last update: loss {tour.final_loss:.4f} (the last line above is step 60's loss, "
+            f"before its update; at the start {tour.initial_loss:.4f})") in out
 
 
 def test_moons_character_plot_shades_the_minus_side():
