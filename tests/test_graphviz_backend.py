@@ -54,7 +54,7 @@ def test_a_layout_past_its_time_limit_stops_and_names_the_way_out(graphviz_backe
 
 
 def test_the_timeout_is_checked():
-    for bad in (0, -1, "10", float("nan")):
+    for bad in (0, -1, "10", float("nan"), True):
         with pytest.raises(ValueError, match=r"draw: timeout must be a number of seconds > 0, or None"):
             draw(draw_dot(Value(1.0) * 2), "svg", timeout=bad)
 

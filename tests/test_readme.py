@@ -58,7 +58,7 @@ def test_readme_limits_are_the_codes():
     assert _number(_said(r"characters, ([\d,]+) parts")) == expr.MAX_NODES
     assert _number(_said(r"parts and (\d+) levels of real nesting")) == expr.MAX_DEPTH
     assert _number(_said(r"a layout is stopped after (\d+) seconds")) == graphviz_backend.TIMEOUT
-    assert _number(_said(r"Answer with a number \(within ([\d.]+)\)")) == exercises.TOLERANCE
+    assert _number(_said(r"Answer with a number \(within ([\d.]+)%\)")) / 100 == exercises.TOLERANCE
 
 
 def test_readme_digits_accuracy_is_what_the_walkthrough_reaches():

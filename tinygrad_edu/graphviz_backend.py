@@ -100,7 +100,8 @@ def draw(graph: graphviz.Digraph, fmt: str, *, timeout: float | None = TIMEOUT) 
     less. Ctrl-C stops it too (the system ``dot`` is killed, the WebAssembly run interrupted) and
     raises KeyboardInterrupt. Any other failure of Graphviz is a RenderError.
     """
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+    seconds = isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
+    if timeout is not None and not seconds:
         raise ValueError("draw: timeout must be a number of seconds > 0, or None, "
                          f"got {shorten(repr(timeout), 40)}")
     if backend() == "system":
