@@ -267,3 +267,25 @@ def test_the_readme_block_picture_is_one_attention_step(tmp_path, monkeypatch):
     assert f"One training step of the\n`attention` walkthrough's model, {len(nodes):,} nodes" in readme
     svg = (tmp_path / "blocks.svg").read_text()
     assert "J: 128×128" in svg and "embedding" in svg
+
+
+def test_one_moons_training_step_is_a_block_picture_of_its_layers():
+    """The moons walkthrough's loss over 200 points (~15,000 nodes): nn names its layers' nodes."""
+    from tinygrad_edu.walkthroughs.moons import Moons
+
+    _, J, _ = Moons(n=200).loss()
+    J.backward()
+    start = time.perf_counter()
+    graph = block_graph(J)
+    svg = to_svg(draw_dot(J, by="scope"))
+    seconds = time.perf_counter() - start  # reported, never asserted
+    nodes = sum(len(b.nodes) for b in graph.blocks.values())
+    assert nodes > 14_000
+    assert list(graph.blocks) == ["layer1", "layer2", "layer3", NO_SCOPE]  # nn's layers, then the loss
+    assert [(f.source, f.target, f.shape) for f in graph.flows] == [
+        ("layer1", "layer2", (3200, 3200)),  # 16 outputs × 200 points, into layer2's 16 × 200
+        ("layer2", "layer3", (200, 3200)),
+        ("layer3", NO_SCOPE, (1, 217)),  # the 200 scores and layer3's 17 parameters (λ·Σ p²) into L
+        ("layer1", NO_SCOPE, (1, 48)), ("layer2", NO_SCOPE, (1, 272))]
+    assert svg.count('<g id="node') == len(graph.blocks)
+    print(f"\nmoons, one step: {nodes:,} nodes, {len(graph.blocks)} blocks drawn in {seconds:.2f} s")

@@ -74,8 +74,8 @@ class Flow:
 
 @dataclass(frozen=True)
 class BlockGraph:
-    """root's graph by scope: its blocks (in the order the forward pass reaches them: by the depth of
-    their first op; a block of leaves first),
+    """root's graph by scope: its blocks (in the order their results are ready: by the depth of their
+    first output that is no leaf; a block of leaves first),
     the flows between them, and which block each node is in."""
 
     root: Value
@@ -111,11 +111,12 @@ def block_graph(root: Value, depth: int | None = None,
             outputs.setdefault(theirs, {})[parent] = None
             flows.setdefault((theirs, mine), {})[parent] = None
     outputs.setdefault(block_of[root], {})[root] = None
-    # in the order the forward pass reaches them: by the depth of a block's first op (leaves: 0)
-    first = {name: min((node.depth for node in nodes if not node.is_leaf), default=0)
-             for name, nodes in members.items()}
+    # in the order their results are ready: by the depth of a block's first output that is no leaf
+    # (a parameter another block reads too is ready from the start: 0 for a block of leaves only)
+    ready = {name: min((node.depth for node in given if not node.is_leaf), default=0)
+             for name, given in outputs.items()}
     blocks = {name: Block(name, tuple(nodes), tuple(inputs.get(name, ())), tuple(outputs.get(name, ())))
-              for name, nodes in sorted(members.items(), key=lambda item: first[item[0]])}
+              for name, nodes in sorted(members.items(), key=lambda item: ready[item[0]])}
     return BlockGraph(root, blocks, [
         Flow(source, target, tuple(values), (_depending(blocks[target], values), len(values)))
         for (source, target), values in flows.items()], block_of)
@@ -186,7 +187,7 @@ def draw_blocks(dot: graphviz.Digraph, graph: BlockGraph, expand: str | None = N
     for flow in graph.flows:
         if expand not in (flow.source, flow.target):
             m, k = flow.shape
-            dot.edge(ids[flow.source], ids[flow.target], _text(f"{_count(k, 'value')}\nJ: {m}×{k}"))
+            dot.edge(ids[flow.source], ids[flow.target], _text(f"{_count(k, 'value')}\nJ: {m:,}×{k:,}"))
     if node_ids:
         _wires(dot, graph, ids, node_ids)
     return dot
