@@ -110,6 +110,14 @@ def error(text, values=None, **kw):
     ("tanh(w", "syntax error: '(' was never closed", 4),
     ("tanh()", "tanh takes one argument, got 0", 0),
     ("w b", "syntax error: invalid syntax", 2),
+    # a power as on paper: say how to write it (issue 18 item 16)
+    ("w²", "unknown name 'w2' (w² reads as the name w2, as in Python): for a power write w**2", 0),
+    ("b + w³", "for a power write w**3", 4),
+    ("w^2", "the operator ^ is not a power here (it is Python's exclusive or): for a power write **", 1),
+    ("(w*b) ^ 2", "for a power write **", 6),
+    # spaces before the expression are not an indent (issue 18 item 21)
+    (" w +", "the expression ends too early", 4),
+    ("  w.b", "attribute access", 3),
 ])
 def test_errors_name_the_problem_and_point_at_it(text, message, column):
     if message is None:
@@ -119,6 +127,11 @@ def test_errors_name_the_problem_and_point_at_it(text, message, column):
     assert isinstance(e, ValueError) and message in e.reason
     assert e.position == column
     assert str(e) == f"{e.reason}\n  {text}\n  {' ' * column}^"
+
+
+@pytest.mark.parametrize("text", [" w*b", "\tw*b", "   w*b  # spaces before and after", "\n w*b"])
+def test_spaces_before_the_expression_are_fine(text):
+    assert parse(text, w=2, b=3).data == 6.0
 
 
 def test_missing_extra_and_bad_values():

@@ -222,3 +222,20 @@ def test_gradcheck_inside_no_grad_says_so():
     x = Value(1.0)
     with no_grad(), pytest.raises(RuntimeError, match=r"inside no_grad\(\)"):
         gradcheck(lambda: x * x, [x])
+
+
+def test_f_may_take_the_inputs_as_pytorch_calls_it():
+    # torch.autograd.gradcheck(f, inputs) calls f(*inputs): the same call works here (issue 18 item 13)
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    result = gradcheck(lambda x, y: (x * y).tanh(), [a, b])
+    assert result.ok and result.analytic == gradcheck(lambda: (a * b).tanh(), [a, b]).analytic
+    assert numerical_grad(lambda x: x**3, a) == pytest.approx([12.0], rel=1e-8)
+    assert gradcheck(lambda *xs: xs[0] * xs[1], [a, b]).ok
+
+
+def test_f_with_the_wrong_number_of_arguments_says_how_to_call_it():
+    a, b = Value(2.0), Value(-3.0)
+    with pytest.raises(TypeError, match=r"^gradcheck: f\(x\) takes neither no arguments nor one per input \(2\); "
+                                        r"write it as lambda: \.\.\. using the input Values, or as lambda x, y: "
+                                        r"\.\.\. with one argument per input$"):
+        gradcheck(lambda x: x * 2, [a, b])

@@ -44,6 +44,7 @@ MAX_DEPTH = 200  # levels of nesting
 MAX_NODES = 100_000  # numbers, names, operators and calls
 MAX_LABEL = 12  # a sub-expression at most this long labels its node ("w*x + b")
 
+_SUPERSCRIPTS = str.maketrans({c: f"**{d}" for d, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")})
 _BINARY = {op.expr_name: op.apply for op in OPS.values() if op.arity == 2 and op.expr_name}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}  # Python's; ** groups to the right
 _AST_BINARY = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow}
@@ -163,7 +164,8 @@ class _Parser:
         ended = False
         try:
             for token in tokenize.generate_tokens(readline):
-                if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.DEDENT, tokenize.ENDMARKER):
+                if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT,
+                                  tokenize.ENDMARKER):  # INDENT: spaces before the expression
                     continue
                 start = self.starts[token.start[0] - 1] + token.start[1]
                 if token.type == tokenize.NEWLINE:
@@ -336,6 +338,11 @@ def _build(text: str, items: list[_Item], segments: list[str | None],
         if item.kind == "name":
             if item.text not in leaves:
                 given = ", ".join(leaves) or "none"
+                typed = text[item.start:item.end]
+                power = typed.translate(_SUPERSCRIPTS)
+                if power != typed:  # x² reads as the name x2 (Python's NFKC): a power was meant
+                    raise ExpressionError(f"unknown name {item.text!r} ({typed} reads as the name {item.text}, "
+                                          f"as in Python): for a power write {power}", text, item.start)
                 raise ExpressionError(f"unknown name {item.text!r}; the variables given are: {given}",
                                       text, item.start)
             stack.append(leaves[item.text])
@@ -380,11 +387,16 @@ def _number(text: str, item: _Item) -> float:
 def _diagnose(text: str, position: int, reason: str) -> ExpressionError:
     """The error for text the parser does not read. Python's ``ast`` names the construct (an
     attribute, a lambda, ...) when it can parse the text; else the parser's own ``reason``."""
+    # Spaces before the expression are fine, but Python's parser calls them an indent: the first
+    # one becomes a "(" (every offset stays where it was), closed after the text.
+    source = "(" + text[1:] + "\n)" if text[:1] in (" ", "\t", "\f") else text
     try:
         with warnings.catch_warnings():  # Python's own hints are not the user's to read
             warnings.simplefilter("ignore", SyntaxWarning)
-            tree = ast.parse(text, mode="eval")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
+        if source is not text:  # Python's message is about the text with a "(": the parser's own
+            return ExpressionError(reason, text, position)
         # Python gives no column when the text ends too early ("1 +"): point at the end.
         at = _offset(text, e.lineno, 0) + e.offset - 1 if e.lineno and e.offset else len(text)
         return ExpressionError(f"syntax error: {e.msg}", text, at)
@@ -419,6 +431,9 @@ def _outside_grammar(text: str, node: ast.AST) -> ExpressionError | None:
         if type(node.op) in _AST_BINARY:
             return None
         symbol = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+        if symbol == "^":  # x^2 on paper; Python's ^ is exclusive or
+            return error("the operator ^ is not a power here (it is Python's exclusive or): for a power "
+                         "write **, as in x**2")
         return error(f"the operator {symbol} is not allowed; {_GRAMMAR}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return None

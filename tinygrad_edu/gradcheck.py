@@ -19,6 +19,7 @@ analytic and numeric gradients of a smooth function agree to about 1e-8.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,11 +28,12 @@ from .engine import Value, is_grad_enabled, no_grad, topological_order
 __all__ = ["GradcheckResult", "gradcheck", "numerical_grad"]
 
 
-def numerical_grad(f: Callable[[], Value], inputs: Value | Iterable[Value], eps: float = 1e-6) -> list[float]:
+def numerical_grad(f: Callable[..., Value], inputs: Value | Iterable[Value], eps: float = 1e-6) -> list[float]:
     """∂f/∂x for each input x by central differences: (f(x + eps) − f(x − eps)) / (2·eps).
 
-    ``f`` takes no arguments and rebuilds the graph from the input Values each time it is called
-    (``lambda: (a * b).tanh()``), so changing ``x.data`` changes what it returns. Each input's
+    ``f`` rebuilds the graph from the input Values each time it is called, so changing ``x.data``
+    changes what it returns: it takes no arguments and reads them (``lambda: (a * b).tanh()``), or
+    takes one argument per input and is given them, as PyTorch calls it (``lambda x, y: (x * y).tanh()``). Each input's
     ``data`` is restored afterwards, even if ``f`` raises. ``f`` runs under ``no_grad()``: nudged
     graphs are never backpropagated, so they need not remember their inputs.
     """
@@ -44,9 +46,9 @@ def numerical_grad(f: Callable[[], Value], inputs: Value | Iterable[Value], eps:
             x0 = x.data
             try:
                 x.data = x0 + eps
-                above = _call(f, "numerical_grad").data
+                above = _call(f, "numerical_grad", inputs).data
                 x.data = x0 - eps
-                below = _call(f, "numerical_grad").data
+                below = _call(f, "numerical_grad", inputs).data
             finally:
                 x.data = x0
             grads.append((above - below) / (2.0 * eps))
@@ -54,7 +56,7 @@ def numerical_grad(f: Callable[[], Value], inputs: Value | Iterable[Value], eps:
 
 
 def gradcheck(
-    f: Callable[[], Value],
+    f: Callable[..., Value],
     inputs: Value | Iterable[Value],
     eps: float = 1e-6,
     rtol: float = 1e-4,
@@ -76,7 +78,7 @@ def gradcheck(
             raise ValueError(f"gradcheck: {name} must be a non-negative finite number, got {tol!r}")
     if not is_grad_enabled():
         raise RuntimeError("gradcheck: gradients are off (inside no_grad()); call it outside the block")
-    out = _call(f, "gradcheck")
+    out = _call(f, "gradcheck", inputs)
     saved = {node: node.grad for node in [*topological_order(out), *inputs]}
     try:
         for x in inputs:
@@ -149,13 +151,36 @@ def _check_inputs(caller: str, inputs: Value | Iterable[Value]) -> Sequence[Valu
     return inputs
 
 
-def _call(f: Callable[[], Value], caller: str) -> Value:
-    """f(), which must be a Value."""
+def _call(f: Callable[..., Value], caller: str, inputs: Sequence[Value]) -> Value:
+    """f() or f(*inputs), which must be a Value: f may read the input Values itself (``lambda:
+    (a * b).tanh()``) or take one argument per input, as PyTorch's gradcheck calls it (``lambda x,
+    y: (x * y).tanh()``)."""
     if not callable(f):
-        raise TypeError(f"{caller}: f must be a function of no arguments returning a Value, got {f!r}")
-    out = f()
+        raise TypeError(f"{caller}: f must be a function returning a Value, got {f!r}")
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin without a signature: called as it is
+        arguments: Sequence[Value] = ()
+    else:
+        if _accepts(signature, inputs):
+            arguments = inputs
+        elif _accepts(signature, ()):
+            arguments = ()
+        else:
+            raise TypeError(f"{caller}: f{signature} takes neither no arguments nor one per input "
+                            f"({len(inputs)}); write it as lambda: ... using the input Values, or as "
+                            f"lambda {', '.join('xyzuvw'[:len(inputs)] or 'x')}: ... with one argument per input")
+    out = f(*arguments)
     if not isinstance(out, Value):
         raise TypeError(
             f"{caller}: f() must return a Value (build it from the inputs), got {type(out).__name__}: {out!r}"
         )
     return out
+
+
+def _accepts(signature: inspect.Signature, arguments: Sequence[Value]) -> bool:
+    try:
+        signature.bind(*arguments)
+    except TypeError:
+        return False
+    return True
