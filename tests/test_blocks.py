@@ -164,7 +164,7 @@ def test_an_expanded_block_shows_its_scalar_nodes_wired_to_the_other_blocks():
     assert f'label="v2 = tanh\\ndata {h[0].data:#.4g}\\ngrad {h[0].grad:#.4g}"' in source
     assert "b0 -> b1n0" in source and "b1n0 -> b1n1" in source  # the leaves' box feeds the products
     assert "b1n1 -> b2" in source and "b1n3 -> b2" in source  # both tanh feed head/sum's box
-    assert 'b1n0 [label="v1 = *\\ndata 0.5000' in source
+    assert 'b1n0 [label="v1 = ·\\ndata 0.5000' in source
     assert "b0 -> b1 " not in source  # the box's edge gave way to the scalar ones
     assert 'b2 -> b3 [label="1 value\\nJ: 1×1"]' in source
 

@@ -492,15 +492,15 @@ def test_a_linear_node_is_explained_one_step_per_input():
 
 def test_nary_ops_are_written_by_their_formula():
     from tinygrad_edu import engine
-    from tinygrad_edu.trace import _op_text, op_symbol, partner
+    from tinygrad_edu.trace import op_symbol, op_text, partner
 
     a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
     s = engine.sum([a, b, c])
-    assert _op_text(s, node_names(s)) == "a + b + c" and op_symbol(s) == "Σ"
+    assert op_text(s, node_names(s)) == "a + b + c" and op_symbol(s) == "Σ"
     many = engine.sum([a, b, c, a, b])
-    assert _op_text(many, node_names(many)) == "a + b + … + b"
+    assert op_text(many, node_names(many)) == "a + b + … + b"
     d = engine.dot([a, b], [c, a])
-    assert _op_text(d, node_names(d)) == "w·x" and op_symbol(d) == "w·x"
+    assert op_text(d, node_names(d)) == "w·x" and op_symbol(d) == "w·x"
     assert [partner(d, i) for i in range(4)] == [c, a, a, b]  # a·c + b·a
     y = engine.linear([a], [b], c)
     assert op_symbol(y) == "w·x + b" and [partner(y, i) for i in range(3)] == [a, b, None]

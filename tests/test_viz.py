@@ -49,7 +49,7 @@ SNAPSHOT = """digraph tinygrad_edu {
 \tn0 [label="{ a | data 2.000 | grad -0.004023 }" fillcolor="#dbeafe" id=n0 shape=record style=filled]
 \tn1 [label="{ b | data -3.000 | grad 0.002682 }" fillcolor="#dbeafe" id=n1 shape=record style=filled]
 \tn2 [label="{ v1 | data -6.000 | grad 0.001341 }" fillcolor=white id=n2 shape=record style=filled]
-\tn2op [label="*" height=0.3 id=n2op margin=0.02 shape=ellipse]
+\tn2op [label="·" height=0.3 id=n2op margin=0.02 shape=ellipse]
 \tn2op -> n2 [id=n2out]
 \tn0 -> n2op [label="∂(a·b)/∂a = -3.000" id=n2in0]
 \tn1 -> n2op [label="∂(a·b)/∂b = 2.000" id=n2in1]
@@ -83,7 +83,7 @@ def test_the_same_graph_gives_byte_identical_dot():
 def test_svg_has_labels_data_grads_ops_and_local_derivatives(graphviz_backend):
     texts = svg_texts(to_svg(small_graph()[2]))
     for expected in ("a", "b", "L", "data 2.000", "data -3.000", "data -0.9993", "grad -0.004023",
-                     "grad 0.002682", "grad 1.000", "*", "+", "tanh", "2",
+                     "grad 0.002682", "grad 1.000", "·", "+", "tanh", "2",
                      "∂(a·b)/∂a = -3.000", "∂(a·b)/∂b = 2.000", "∂tanh(u)/∂u = 0.001341"):
         assert expected in texts
 

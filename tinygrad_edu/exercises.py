@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 import os
 import random
 import re
@@ -33,12 +32,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from keyword import iskeyword
+from typing import Any
 
-from . import engine
-from .engine import Value, topological_order
+from .engine import OPS, Value, arguments, topological_order
 from .expr import FUNCTIONS, ExpressionError, parse
 from .files import read_limited, shorten
-from .trace import _op_text, forward_order, gradients, leaves, node_names, number, operand
+from .trace import forward_order, gradients, leaves, node_names, number, op_text, operand, partner
 
 __all__ = ["TOLERANCE", "ABSOLUTE", "MAX_ANSWER", "Exercise", "Question", "Verdict", "Point", "Quiz",
            "replay", "is_close", "read_answers", "ask", "run"]
@@ -59,48 +58,11 @@ def is_close(answer: float, truth: float, tolerance: float = TOLERANCE) -> bool:
 
 
 # -- the graph at other values of its leaves ---------------------------------------------------
-# How each op is computed again from its inputs: by the engine itself, so the value *and* the local
-# derivatives at the new point come from the op's own code, never from a copy of its rules here.
-_REPLAY: dict[str, Callable[..., Value]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
-    "neg": operator.neg, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid, "relu": Value.relu,
-}
-_MANY = ("sum", "dot", "linear")  # ops with any number of inputs: _replay_many
-
-
-def _replay_many(node: Value, inputs: list[Value]) -> Value:
-    """An n-ary node (sum, dot, linear) computed again from its new inputs.
-
-    The engine folds plain numbers into such a node and keeps no slot for them, so what they
-    were is read back from the node: a sum's folded constant is its value minus its inputs; a
-    dot or linear node's inputs are either all weights (each local derivative is then its input
-    x, a constant; a linear node's last input is b) or weights then inputs x (each one's local
-    derivative is the other's value). The layout read is checked against the node's own
-    numbers; any other is not guessed.
-    """
-    parents, local, y = node.parents, node.local_grads, node.data
-    if node.op == "sum":
-        return engine.sum([*inputs, y - math.fsum(p.data for p in parents)])
-    bias = node.op == "linear"
-    n = len(parents) - bias
-    b = inputs[-1] if bias else None
-    tolerance = 1e-9 * (1.0 + abs(y) + math.fsum(abs(p.data * g) for p, g in zip(parents, local)))
-    half = n // 2
-    if n % 2 == 0 and all(local[i] == parents[half + i].data and local[half + i] == parents[i].data
-                          for i in range(half)):  # weights, then Values x: w·x
-        w, x = inputs[:half], inputs[half:n]
-    elif abs(y - math.fsum(p.data * g for p, g in zip(parents[:n], local[:n]))
-             - (parents[-1].data if bias else 0.0)) <= tolerance:  # weights, with numbers x
-        w, x = inputs[:n], list(local[:n])
-    else:
-        raise NotImplementedError(f"replay: cannot tell the weights from the inputs of this {node.op} node")
-    return engine.linear(x, w, b) if bias else engine.dot(w, x)
-
-
 def replay(root: Value, moved: Mapping[Value, float]) -> dict[Value, Value]:
     """root's graph computed again with the leaves in ``moved`` set to new values: each node of the
-    graph → the Value it has there (an op's new local derivatives included).
+    graph → the Value it has there (an op's new local derivatives included). Each op is made again
+    by the engine itself (``OPS[op].apply``), so the value *and* the local derivatives at the new
+    point come from the op's own code, never from a copy of its rules here.
 
     Pure: the graph is not touched (a new Value is made for every node that depends on a moved leaf;
     the others are their old selves). Raises what the ops raise (log of a negative number, ...).
@@ -114,13 +76,12 @@ def replay(root: Value, moved: Mapping[Value, float]) -> dict[Value, Value]:
         if all(now is before for now, before in zip(inputs, node.parents)):
             new[node] = node  # depends on no moved leaf: the same numbers
             continue
-        if node.op in _MANY:
-            new[node] = _replay_many(node, inputs)
-            continue
-        if node.op not in _REPLAY:  # not a ValueError: a formula must never pass unchecked elsewhere
+        if node.op not in OPS:  # not a ValueError: a formula must never pass unchecked elsewhere
             raise NotImplementedError(f"replay: no rule to compute the op {node.op!r} again")
-        # A constant goes in as its number, as it was written (x ** 2, not x ** Value(2)).
-        new[node] = _REPLAY[node.op](*(p.data if p.is_constant else v for p, v in zip(node.parents, inputs)))
+        # A constant goes in as its number, as it was written (x ** 2, not x ** Value(2)); an n-ary
+        # node's folded numbers go back where they were (engine.arguments reads node.roles).
+        values = [p.data if p.is_constant else v for p, v in zip(node.parents, inputs)]
+        new[node] = OPS[node.op].apply(*arguments(node, values))
     return new
 
 
@@ -196,27 +157,6 @@ class Question:
 
 _IDENTIFIER = re.compile(r"\b[^\W\d]\w*")
 
-# The rule of each op, for its first and its second input (one entry: the same for both).
-_RULES = {
-    "+": ("∂(a + b)/∂a = 1 and ∂(a + b)/∂b = 1: a sum passes the gradient on unchanged",),
-    "-": ("∂(a − b)/∂a = 1", "∂(a − b)/∂b = −1"),
-    "*": ("∂(a·b)/∂a = b: the local derivative of a product is the other factor",
-          "∂(a·b)/∂b = a: the local derivative of a product is the other factor"),
-    "/": ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²"),
-    "**": ("∂(aⁿ)/∂a = n·aⁿ⁻¹", "∂(aⁿ)/∂n = aⁿ·ln a"),
-    "neg": ("∂(−a)/∂a = −1",),
-    "exp": ("d eᵘ/du = eᵘ: the node's own value",),
-    "log": ("d ln u/du = 1/u",),
-    "tanh": ("d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared",),
-    "sigmoid": ("dσ(u)/du = σ(u)·(1 − σ(u)), with σ(u) the node's value",),
-    "relu": ("d relu(u)/du = 1 where u > 0, and 0 where u < 0",),
-    "sum": ("∂(v₁ + … + vₙ)/∂vᵢ = 1: a sum passes the gradient on unchanged",),
-    "dot": ("∂(Σ wᵢ·xᵢ)/∂wᵢ = xᵢ and ∂(Σ wᵢ·xᵢ)/∂xᵢ = wᵢ: the other factor of its product",),
-    "linear": ("∂(b + Σ wᵢ·xᵢ)/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ (the other factor of its product) and ∂/∂b = 1",),
-}
-_SYMBOLS = ("a", "b")
-
-
 class Exercise:
     """One graph to practise on: its questions, and the checker of answers about it.
 
@@ -285,13 +225,13 @@ class Exercise:
         return points
 
     # -- questions ------------------------------------------------------------------------------
-    def ask(self, prompt: str, truth: Callable[[Point], float], **about: str) -> Question:
+    def ask(self, prompt: str, truth: Callable[[Point], float], **about: Any) -> Question:
         """A question of your own about this graph: ``truth(point)`` is its value at a Point
         (``point.value(node)``, ``point.grad(node)``, ``point.local(node, i)``); ``about`` sets
-        kind, topic, context, hint, solution."""
+        kind, topic, context, hint, solution (text) and formula (True: a number is no answer)."""
         return Question(prompt, truth, self, **about)
 
-    def grad(self, node: Value, prompt: str | None = None, **about: str) -> Question:
+    def grad(self, node: Value, prompt: str | None = None, **about: Any) -> Question:
         """∂L/∂node, with the chain-rule hint and worked solution (over all of node's users)."""
         names, L = self.names, operand(self.names[self.root])
         here = self.points[0]
@@ -315,16 +255,16 @@ class Exercise:
                     "solution": f"{total} = {factors} = {worked} = {number(here.grad(node))}"}
         return self.ask(prompt or total, lambda point: point.grad(node), **(defaults | about))
 
-    def local(self, node: Value, index: int, **about: str) -> Question:
+    def local(self, node: Value, index: int, **about: Any) -> Question:
         """∂node/∂(its input number index), with the op's rule as the hint."""
         names, here = self.names, self.points[0]
         parent = node.parents[index]
-        rules = _RULES.get(node.op, (f"the rule of the op {node.op}",))
-        rule = rules[min(index, len(rules) - 1)]
-        inputs = node.parents if len(node.parents) <= len(_SYMBOLS) else ()
-        symbols = ("u",) if len(inputs) == 1 else _SYMBOLS
-        letters = ", ".join(f"{s} = {names[p]}" for s, p in zip(symbols, inputs))
-        hint = rule + (f" (here {letters})" if letters else "")
+        op, (role, _) = OPS[node.op], node.roles[index]
+        rule = op.rule
+        if len(op.roles) > 1:  # this input's rule, with the reason the op's rule gives after its ':'
+            reason = op.rule.partition(": ")[2]
+            rule = op.edge_rule(role) + (f": {reason}" if reason else "")
+        hint = rule + (f" (here {letters})" if (letters := self._letters(node, index)) else "")
         shown = [node, *dict.fromkeys(p for p in node.parents if not p.is_constant)]
         context = ", ".join(f"{names[n]} = {number(here.value(n))}" for n in shown)
         if sum(p is parent for p in node.parents) > 1:
@@ -335,6 +275,21 @@ class Exercise:
         return self.ask(self._local_prompt(node, index), lambda point: point.local(node, index),
                         **(defaults | about))
 
+    def _letters(self, node: Value, index: int) -> str:
+        """What the letters of the op's rule stand for here: "a = x, b = 3"; for an input of dot or
+        linear its own product's, "wᵢ = w1, xᵢ = 0.5"; "" for a sum's term and the bias."""
+        names, op = self.names, OPS[node.op]
+        if op.arity is not None:
+            return ", ".join(f"{letter} = {names[p]}" for letter, p in zip(op.roles, node.parents))
+        role, k = node.roles[index]
+        if role not in ("w", "x"):
+            return ""
+        other = "x" if role == "w" else "w"
+        factor = partner(node, index)
+        folded = dict(node.constants).get((other, k))
+        shown = names[factor] if factor is not None else f"{folded:g}" if folded is not None else "?"
+        return f"{role}ᵢ = {names[node.parents[index]]}, {other}ᵢ = {shown}"
+
     def _users(self, node: Value) -> list[tuple[Value, int]]:
         """Every (user, index) with ``user.parents[index] is node``: one per edge out of node."""
         return self.users.get(node, [])
@@ -342,7 +297,7 @@ class Exercise:
     def _local_prompt(self, node: Value, index: int) -> str:
         # Out of the root, ∂L/∂x would read like the gradient of the same name: write the op (as
         # explain does), ∂tanh(n)/∂n.
-        top = _op_text(node, self.names) if node is self.root else self.names[node]
+        top = op_text(node, self.names) if node is self.root else self.names[node]
         return f"∂{operand(top)}/∂{operand(self.names[node.parents[index]])}"
 
     def questions(self, only: str | None = None) -> list[Question]:

@@ -21,10 +21,11 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .engine import Value, real, topological_order
+from .engine import OPS, Value, real, topological_order
 
 __all__ = ["BackwardStep", "gradients", "trace_backward", "explain", "step_equation", "node_names",
-           "definition", "forward_order", "leaves", "number", "jacobian"]
+           "definition", "forward_order", "leaves", "number", "jacobian", "op_text", "op_symbol", "partner",
+           "operand", "shown_steps"]
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -220,7 +221,9 @@ _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash{}", "^":
 # a name's pieces: **, an identifier (w1[0,2] too), a number, a space, any other character
 _LATEX_TOKEN = re.compile(r"(?P<power>\*\*)|(?P<word>[^\W\d][\w.]*(?:\[[\w,]*\])?)"
                           r"|(?P<number>\d[\d.]*(?:e[-+]?\d+)?)|(?P<space>\s+)|(?P<other>.)", re.S)
-_LATEX_CALLS = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh"}  # LaTeX's own; others \operatorname
+# A function of the expression language as LaTeX writes it (OPS[op].latex: \tanh, \sigma, \operatorname{relu})
+_LATEX_CALLS = {op.expr_name: op.latex.format("{0}").removesuffix("({0})")
+                for op in OPS.values() if op.expr_name and op.expr_name.isidentifier()}
 _LATEX_SYMBOLS = {"·": r" \cdot ", "×": r" \times ", "−": " - ", "Σ": r"\sum ", "…": r"\ldots{}"}
 
 
@@ -323,7 +326,7 @@ def explain(root: Value, style: str = "text", lr: float | None = None,
     s = _STYLES["text" if style == "text" else "latex"]
     names = {node: s.name(name) for node, name in plain.items()}
     L = names[root]
-    root_op = s.name(_op_text(root, plain))
+    root_op = s.name(op_text(root, plain))
 
     def grad(node: Value) -> str:
         return s.d(L, names[node])
@@ -383,41 +386,35 @@ def _parameters(root: Value, params: Iterable[Value | str] | None, names: dict[V
     return [leaf for leaf in graph_leaves if leaf in chosen]
 
 
-# How an op with any number of inputs is written: by the formula it computes.
-_NARY_SYMBOLS = {"sum": "Σ", "dot": "w·x", "linear": "w·x + b"}
-
-
 def op_symbol(node: Value) -> str:
-    """The op as pictures write it: ``*``, ``tanh``, and ``w·x + b`` for a linear node."""
-    return _NARY_SYMBOLS.get(node.op, node.op)
+    """The op as pictures write it (``OPS[op].symbol``): ``·``, ``tanh``, ``w·x + b``; "" for a leaf."""
+    return OPS[node.op].symbol if node.op else ""
 
 
 def partner(node: Value, i: int) -> Value | None:
     """For a dot or linear node, the input whose value is ∂node/∂(its input i): since
-    ∂(w·x)/∂wᵢ = xᵢ and ∂(w·x)/∂xᵢ = wᵢ, that is xᵢ for wᵢ and wᵢ for xᵢ. None for other ops,
-    for the bias, when the factor is a number (a constant has no node), or when two inputs fit."""
+    ∂(w·x)/∂wᵢ = xᵢ and ∂(w·x)/∂xᵢ = wᵢ, that is xᵢ for wᵢ and wᵢ for xᵢ, read from
+    ``node.roles``. None for other ops, for the bias, and when the factor is a number the node
+    folded in (it has no node)."""
     if node.op not in ("dot", "linear"):
         return None
-    parents, local_grads = node.parents, node.local_grads
-    me = parents[i]
-    fits = [q for j, q in enumerate(parents)
-            if j != i and q.data == local_grads[i] and local_grads[j] == me.data]
-    return fits[0] if len(fits) == 1 else None
+    role, k = node.roles[i]
+    other = {"w": ("x", k), "x": ("w", k)}.get(role)
+    return next((q for q, r in zip(node.parents, node.roles) if r == other), None)
 
 
-def _op_text(node: Value, names: dict[Value, str]) -> str:
-    """The op that made node, written with its inputs' names: ``v2*w``, ``tanh(v3)``, ``a + b + c``;
-    a dot or linear node by its formula, ``w·x + b``."""
-    inputs = [operand(names[parent]) for parent in node.parents]
-    if not inputs:  # a leaf made nothing: its own name
+def op_text(node: Value, names: dict[Value, str]) -> str:
+    """The op that made node, written with its inputs' names (``OPS[op].text``): ``v2*w``,
+    ``tanh(v3)``, ``v1 + b``, ``-v1``; a long sum shortened, ``a + b + … + e``; a dot or linear node
+    by its formula, ``w·x + b``; a leaf by its own name. ``names`` is ``node_names(root)``."""
+    if node.is_leaf:  # a leaf made nothing
         return names[node]
-    if node.op == "sum":
-        return " + ".join(inputs) if len(inputs) <= 4 else f"{inputs[0]} + {inputs[1]} + … + {inputs[-1]}"
-    if node.op in _NARY_SYMBOLS:
-        return _NARY_SYMBOLS[node.op]
-    if len(inputs) == 2:
-        return f"{inputs[0]}{node.op}{inputs[1]}"
-    return f"-{inputs[0]}" if node.op == "neg" else f"{node.op}({names[node.parents[0]]})"
+    op = OPS[node.op]
+    called = "({0})" in op.text  # tanh({0}) has its parentheses; -{0} and {0}*{1} need an operand's
+    inputs = [names[p] if called else operand(names[p]) for p in node.parents]
+    if node.op == "sum" and len(inputs) > 4:
+        inputs = [inputs[0], inputs[1], "…", inputs[-1]]
+    return op.write(inputs)
 
 
 def _step_row(step: BackwardStep, names: dict[Value, str], root: Value, root_op: str,
@@ -443,7 +440,7 @@ def step_equation(step: BackwardStep, names: dict[Value, str], root: Value) -> s
     ``names`` is ``node_names(root)``."""
     s = _STYLES["text"]
     styled = {node: s.name(name) for node, name in names.items()}
-    lhs, relation, rhs = _step_row(step, styled, root, s.name(_op_text(root, names)), s)
+    lhs, relation, rhs = _step_row(step, styled, root, s.name(op_text(root, names)), s)
     return f"{lhs}{s.relations[relation]}{rhs}"
 
 
