@@ -1,5 +1,5 @@
 """The exercise checker: its questions, its verdicts on right, wrong, unreadable and hostile answers,
-a quiz session, and the `tinygrad-edu quiz` command run as a subprocess."""
+and the `tinygrad-edu quiz` command run as a subprocess (the session itself: test_quiz.py)."""
 
 import builtins
 import io
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises import MAX_ANSWER, MOVED_POINTS, TOLERANCE, Exercise, Quiz, is_close, replay, run
+from tinygrad_edu.exercises import MAX_ANSWER, MOVED_POINTS, TOLERANCE, Exercise, is_close, replay
 from tinygrad_edu.expr import parse
 from tinygrad_edu.trace import forward_order, leaves, node_names, number
 
@@ -214,63 +214,6 @@ def test_a_name_that_is_not_an_identifier_is_not_offered_and_a_label_clash_is_re
     ex = Exercise(a * b)
     assert list(ex.variables) == ["L"]
     assert ex.questions()[0].check("k").message == "'k' is not a name in this graph; its names are L"
-
-
-# -- a session --------------------------------------------------------------------------------------
-def test_a_quiz_gives_a_hint_then_the_answer_and_scores_the_kinds_missed():
-    quiz = Quiz(Exercise(neuron()).questions(), tries=2)
-    r = quiz.answer("0.7")
-    assert not r.moved_on and r.text.splitlines() == [
-        "  ✗ 0.7 is not it",
-        "    hint: d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared (here u = w*x + b)",
-        "    (1 try left)"]
-    r = quiz.answer("oops")  # unreadable: no try used
-    assert r.verdict.status == "unreadable" and not r.moved_on and quiz.records[0].tries == 1
-    r = quiz.answer("0.3")
-    assert r.moved_on and r.text.splitlines()[-1] == (
-        "    the answer: 0.5010, by the rule d tanh(u)/du = 1 − tanh(u)²: one minus the node's value squared")
-    assert quiz.answer("1").moved_on and quiz.answer("1").moved_on  # the two locals of +
-    quiz.answer("9")
-    assert quiz.answer("1 - L**2").moved_on  # ∂L/∂(w*x), at the second try
-    assert quiz.score() == (
-        "Score: 3 of 4 right (2 at the first try); 5 of 9 questions not answered\n"
-        "Missed at the first try: the local derivative of tanh (1, 1 not at all); the chain-rule product (1)")
-    for answer in ("x", "w", "1 - L**2", "(1 - L**2)*x", "(1 - L**2)*w"):
-        assert quiz.answer(answer).moved_on
-    assert quiz.done and quiz.current is None
-    assert quiz.score().splitlines()[0] == "Score: 8 of 9 right (7 at the first try)"
-    with pytest.raises(ValueError, match="every question has been answered"):
-        quiz.answer("1")
-    with pytest.raises(ValueError, match="a whole number >= 1, got 0"):
-        Quiz([], tries=0)
-
-
-def test_run_reads_answers_and_stops_cleanly_when_they_run_out():
-    out = io.StringIO()
-    run(Quiz(Exercise(parse("3*x", x=2)).questions()), iter(["3"]), out=out, intro="hello")
-    assert out.getvalue() == ("hello\n\n[1/1] the local derivative of *   (L = 6.000, x = 2.000)\n"
-                              "  ∂(3*x)/∂x = ? 3\n  ✓ right: 3.000\n\n"
-                              "Score: 1 of 1 right (1 at the first try)\nNothing missed.\n")
-    out = io.StringIO()
-    run(Quiz(Exercise(neuron()).questions()), iter(["1 - L**2"]), out=out)
-    assert out.getvalue().endswith("(no more answers)\n\nScore: 1 of 1 right (1 at the first try); "
-                                   "8 of 9 questions not answered\nNothing missed in the 1 answered.\n")
-
-
-def test_run_at_a_prompt_stops_on_ctrl_c_with_the_score_so_far(monkeypatch):
-    typed = iter(["1 - L**2"])
-
-    def fake_input(prompt):
-        try:
-            return next(typed)
-        except StopIteration:
-            raise KeyboardInterrupt from None
-
-    monkeypatch.setattr(builtins, "input", fake_input)
-    out = io.StringIO()
-    run(Quiz(Exercise(neuron()).questions()), out=out)
-    assert out.getvalue().endswith("\n(stopped)\n\nScore: 1 of 1 right (1 at the first try); "
-                                   "8 of 9 questions not answered\nNothing missed in the 1 answered.\n")
 
 
 # -- the command line -------------------------------------------------------------------------------
@@ -581,15 +524,11 @@ def test_the_tolerance_is_relative_so_a_small_gradient_needs_its_digits():
     assert not is_close(1e-11, 0.0)  # 1e-12 forgives float round-off around 0, no more
 
 
-def test_a_hint_names_each_gradient_once_and_the_summary_counts_what_was_answered():
+def test_a_hint_names_each_gradient_found_before_once():
     qs = by_prompt(Exercise(parse("x*x + 3*x", x=2)), only="grads")
     hint = qs["∂L/∂x"].hint
     assert hint.endswith("(found before: ∂L/∂(x*x) = 1.000, ∂L/∂(3*x) = 1.000)")  # x*x: one gradient, 2 edges
     assert hint.count("∂(x*x)/∂x · ∂L/∂(x*x)") == 2
-    quiz = Quiz(Exercise(neuron()).questions())
-    quiz.answer("1 - L**2")
-    assert quiz.score() == ("Score: 1 of 1 right (1 at the first try); 8 of 9 questions not answered\n"
-                            "Nothing missed in the 1 answered.")
 
 
 def test_a_questions_repr_does_not_give_its_answer_away():

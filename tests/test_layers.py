@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("trace",),  # a graph's derivations
     ("blocks", "exercises"),  # a graph seen one scope at a time; questions about a graph
     ("viz", "equations"),  # pictures of a graph (by node, or by block); a network's layer equations
-    ("stepper", "recorder"),  # the pages
+    ("stepper", "recorder", "quiz"),  # the pages; a quiz session at a terminal
     ("tinygrad_edu",),  # the package's face: Value, no_grad, nn, losses, optim; a Value shown in Jupyter
     ("cli",),  # the library's commands
     ("walkthroughs", "walkthroughs.matrices", "walkthroughs.tour"),  # DEMOS; the Tour they are made of

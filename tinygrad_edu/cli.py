@@ -18,12 +18,13 @@ from typing import TypeVar
 from . import __version__
 from .engine import Value
 from .equations import LAYOUTS, LOSSES, example, explain_network
-from .exercises import TOLERANCE, Exercise, Quiz, line_editing, read_answers
-from .exercises import run as run_quiz
+from .exercises import TOLERANCE, Exercise
 from .expr import ExpressionError, parse
 from .files import output_file, shorten
 from .graphviz_backend import GraphvizNotFoundError, RenderError, backend
 from .nn import ACTIVATIONS
+from .quiz import Quiz, line_editing, read_answers
+from .quiz import run as run_quiz
 from .stepper import write_stepper_html
 from .trace import definition, explain, node_names
 from .viz import FORMATS, render
@@ -56,7 +57,7 @@ def command(name: str, summary: str, examples: str, *options: tuple,
 
 def argument(check: Callable[..., T], **options) -> Callable[[str], T]:
     """``check`` (``files.output_file`` or ``files.output_dir``, with ``options``; or a reader such
-    as ``exercises.read_answers``) as an argparse ``type=``: a value it refuses (a ValueError or an
+    as ``quiz.read_answers``) as an argparse ``type=``: a value it refuses (a ValueError or an
     OSError) is a usage error (one line, exit 2) while the command line is read, before any work."""
 
     def convert(text: str) -> T:

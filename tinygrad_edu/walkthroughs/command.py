@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tinygrad_edu.cli import argument
-from tinygrad_edu.exercises import line_editing, read_answers
 from tinygrad_edu.files import output_dir, output_file, shorten
+from tinygrad_edu.quiz import line_editing, read_answers
 
 from . import DEMOS
 from .notebook import notebook_file, write_notebook

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises import Question, Quiz, ask
+from tinygrad_edu.exercises import Question
+from tinygrad_edu.quiz import Quiz, ask
 
 __all__ = ["Check", "Step", "Tour", "step"]
 
@@ -192,7 +193,7 @@ class Tour:
         return self._quiz.score() if self._quiz is not None else "(not in quiz mode: tour.quiz() starts it)"
 
     def ask(self, question: Question) -> None:
-        """In quiz mode, ask ``question`` (see tinygrad_edu.exercises) now, before the step shows its
+        """In quiz mode, ask ``question`` (tinygrad_edu.quiz) now, before the step shows its
         answer; otherwise do nothing. When the answers run out, the tour goes on without asking."""
         if self._quiz is None or self._answers is _NO_MORE:
             return
