@@ -28,8 +28,9 @@ Nothing changes in a loop that does not call it. A call copies two numbers per p
 0.1 ms, against 100 ms or more for a step of the moons walkthrough (``python -m benchmarks.recorder``
 measures both). The page's predictions (accuracy, boundary) are computed by ``write_html``, from the
 values recorded, by the model's float forward pass (``model.describe().forward``), and every number
-it shows is written by ``trace.number``. A long run keeps ``keep`` evenly spaced steps: every s-th (s = 1, 2, 4, ...: the
-smallest power of two that fits) and the last, so memory and the page stay bounded.
+it shows is written by ``trace.number``. A long run keeps ``keep`` evenly spaced steps: every s-th
+(s = 1, 2, 4, ...: the smallest power of two that fits) and the last, so memory and the page stay
+bounded.
 """
 
 from __future__ import annotations
