@@ -301,8 +301,10 @@ def test_the_active_nodes_text_is_readable_and_in_view(browser, tmp_path, width)
 VIEWBOX = "() => document.querySelector('#graph svg').getAttribute('viewBox').split(' ').map(Number)"
 
 
-def test_zoom_pan_and_fit_move_the_view(browser, tmp_path):
+@pytest.mark.parametrize("width", [1280, 800])
+def test_zoom_pan_and_fit_move_the_view(browser, tmp_path, width):
     page, blocked, _ = browser
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(write_stepper_html(neuron_of(10), tmp_path / "ten.html").as_uri())
     start = page.evaluate(VIEWBOX)
     page.click("#zoom-in")
@@ -325,6 +327,7 @@ def test_zoom_pan_and_fit_move_the_view(browser, tmp_path):
     page.mouse.wheel(0, -300)  # the wheel zooms in
     assert page.evaluate(VIEWBOX)[2] < before[2]
     assert blocked == []
+    page.set_viewport_size({"width": 1280, "height": 760})
 
 
 def test_derivation_lines_appear_as_their_step_is_reached(browser, tmp_path):
@@ -343,11 +346,15 @@ VISIBLE_TEXT = """() => document.body.innerText + ' ' +
     [...document.querySelectorAll('#graph svg text')].map(t => t.textContent).join(' ')"""
 
 
-def test_predict_mode_shows_no_number_a_question_asks_for(browser, tmp_path):
+@pytest.mark.parametrize("width", [1280, 800])
+def test_predict_mode_shows_no_number_a_question_asks_for(browser, tmp_path, width):
     """The issue's case: the first question asks ∂L/∂(w*x + b) = 0.5010, which the edge into L showed
     as its local derivative. Each pending answer's number is nowhere on the page, unless it is a
     number the question is computed from (a local derivative of 1 passes the upstream gradient on)."""
     page, blocked, _ = browser
+    page.set_viewport_size({"width": width, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
     page.goto(write_stepper_html(L, tmp_path / "quiz.html", quiz=True).as_uri())
     steps = shown_steps(trace_backward(L))
@@ -361,4 +368,5 @@ def test_predict_mode_shows_no_number_a_question_asks_for(browser, tmp_path):
         page.fill("#answer", repr(answer))
         page.press("#answer", "Enter")
     assert page.inner_text("#counter") == "Step 5 / 5 — done"
-    assert blocked == []
+    assert blocked == [] and errors == []
+    page.set_viewport_size({"width": 1280, "height": 760})
