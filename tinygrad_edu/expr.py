@@ -404,12 +404,14 @@ def _diagnose(text: str, position: int, reason: str) -> ExpressionError:
         return ExpressionError(f"cannot read the expression: {e}", text, 0)
     except (RecursionError, MemoryError):  # nested beyond what Python's parser handles
         return ExpressionError(reason, text, position)
+    if isinstance(tree.body, ast.Tuple) and not tree.body.elts:  # " # a comment": only the "()" we added
+        return ExpressionError(reason, text, position)
     stack: list[ast.AST] = [tree.body]
     while stack:  # the first node outside the grammar, in reading order
         node = stack.pop()
-        problem = _outside_grammar(text, node)
+        problem = _outside_grammar(source, node)  # read in what was parsed; shown in the user's text
         if problem:
-            return problem
+            return ExpressionError(problem.reason, text, problem.position)
         children = [*node.args, *node.keywords] if isinstance(node, ast.Call) else ast.iter_child_nodes(node)
         stack.extend(reversed([child for child in children if isinstance(child, (ast.expr, ast.keyword))]))
     return ExpressionError(reason, text, position)
