@@ -63,6 +63,10 @@ function zoomView(box) {
       view.cy = r.y + r.h / 2;
       draw();
     },
+    scaleToFit: function (els) {  // the scale at which these elements just fit the window
+      var r = bounds([].concat(els));
+      return 0.98 * Math.min(box.clientWidth / r.w, box.clientHeight / r.h);
+    },
     shrink: function () {  // the window no taller than the drawing at this scale needs
       var needed = Math.ceil(whole.h * view.scale) + 24;
       if (needed < box.clientHeight) { box.style.height = needed + "px"; draw(); }

@@ -3,6 +3,7 @@
   var data = pageData(), steps = data.steps, last = steps.length, current = 0;
   var $ = function (id) { return document.getElementById(id); };
   var READABLE = 12;  // CSS px: the active node's text is at least this big when the page opens
+  var LEGIBLE = 11;  // CSS px: following a step zooms out no further than this
   var quiz = data.quiz, answered = 0, right = 0, pending = 0, done = [];  // done[k]: step k answered
   // a number and nothing else: what is typed is never evaluated
   var NUMBER = /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/;
@@ -40,16 +41,19 @@
 
   // -- the picture -------------------------------------------------------------------------
   var zoomer = zoomView($("graph")), activeIds = [];
+  var size = parseFloat(gradText(data.root).getAttribute("font-size")) || 10;  // the nodes' text, in units
   function activeNode() { return $(current === 0 ? data.root : steps[current - 1].node); }
   function activePart() {  // what a step is about: the node, its op, the edge and the input it reaches
     if (current === 0) return [activeNode()];
     var s = steps[current - 1];
     return [$(s.node), $(s.node + "op"), $(s.edge), $(s.parent)];
   }
-  function follow() {
+  function follow() {  // the whole step in view, zoomed out a little if need be; else the node
     if (!$("follow").checked || zoomer.inside(activePart())) return;
-    zoomer.centre(activePart());
-    if (!zoomer.inside(activeNode())) zoomer.centre(activeNode());  // too wide: the node itself
+    var part = activePart(), fit = zoomer.scaleToFit(part);
+    if (fit * size >= LEGIBLE) { zoomer.centre(part, Math.min(fit, zoomer.view.scale)); return; }
+    zoomer.centre([activeNode(), $(activeNode().id + "op") || activeNode()]);
+    if (!zoomer.inside(activeNode())) zoomer.centre(activeNode());
   }
   function paint() {
     activeIds.forEach(function (id) { $(id).classList.remove("active", "changed"); });
@@ -151,7 +155,6 @@
 
   show(0);
   // Open fitted when the labels stay readable so, else zoomed in on the active node (the output).
-  var size = parseFloat(gradText(data.root).getAttribute("font-size")) || 11;
   if (zoomer.fitScale() * 0.98 * size >= READABLE) zoomer.fit();
   else zoomer.centre(activeNode(), READABLE / size);
   zoomer.shrink();
