@@ -475,11 +475,12 @@ class MLP(_Network):
                 for name, group in layer._groups().items()}
 
     def architecture(self) -> dict:
-        first, last = self.layers[0].neurons[0], self.layers[-1].neurons[0]
-        return {"class": "MLP", "nin": len(first.w), "nouts": [len(layer.neurons) for layer in self.layers],
+        """``describe()`` as the arguments nn.load builds from (and ``fused``, which it does not say)."""
+        structure = self.describe()
+        return {"class": "MLP", "nin": structure.sizes[0], "nouts": list(structure.sizes[1:]),
                 # one layer has no hidden activation: the default stands in, and changes nothing
-                "activation": first.activation if len(self.layers) > 1 else "relu",
-                "output_activation": last.activation, "fused": first.fused}
+                "activation": structure.activations[0] if len(structure.activations) > 1 else "relu",
+                "output_activation": structure.activations[-1], "fused": self.layers[0].neurons[0].fused}
 
     def describe(self) -> Structure:
         """What this network is, as data: its sizes, activations and parameters' order and names."""
