@@ -316,8 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run, check=check, usage=sub)
     demo = subcommands.add_parser(
         "demo", help="list the walkthroughs, or run one (the options are the walkthrough's own)",
-        description="List the walkthroughs, or run one: tinygrad-edu demo NAME [--no-pause] [--svg-dir DIR] "
-                    "[--seed N] [--notebook FILE.ipynb] ... (tinygrad-edu demo NAME --help lists them)",
+        description="List the walkthroughs, or run one: tinygrad-edu demo NAME [--no-pause] [--seed N] "
+                    "[--notebook FILE.ipynb] ... (tinygrad-edu demo NAME --help lists all of its options, "
+                    "such as --quiz and --svg-dir DIR where it asks and draws)",
         epilog="examples:\n  tinygrad-edu demo\n  tinygrad-edu demo chain_rule --no-pause\n"
                "  tinygrad-edu demo moons --html moons.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -25,7 +25,7 @@ from .tour import Tour
 
 __all__ = ["demo", "listing", "main", "run", "TRAINING_PAGE"]
 
-OPTIONS = "[--no-pause] [--svg-dir DIR] [--seed N] [--quiz] [--notebook FILE]"
+OPTIONS = "[--no-pause] [--seed N] [--notebook FILE]"  # every walkthrough's; NAME --help lists the rest
 # A walkthrough that trains a network (moons, digits) takes --html FILE: its OPTIONS (see main)
 TRAINING_PAGE = {"--html": {
     "type": argument(output_file, suffixes=(".html",)), "metavar": "FILE",
@@ -45,7 +45,8 @@ def listing(command: str) -> str:
     """The walkthroughs, one a line, and how to run them with ``command`` (``python -m demos``, ...)."""
     width = max(map(len, DEMOS))
     lines = [f"Walkthroughs ({command} NAME {OPTIONS};",
-             f"{command} NAME --help lists all of one's options, such as --html FILE for moons and digits):",
+             f"{command} NAME --help lists all of one's options, such as --quiz, --svg-dir DIR "
+             "or --html FILE):",
              ""]
     lines += [f"  {name:<{width}}  {what}" for name, what in DEMOS.items()]
     lines += ["", "In a REPL: from tinygrad_edu.walkthroughs import chain_rule; tour = chain_rule.tour(); "
