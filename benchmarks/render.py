@@ -23,8 +23,8 @@ from pathlib import Path
 
 def _child(renders: int) -> dict:
     from tinygrad_edu import viz
-    from tinygrad_edu.graphviz_backend import backend
     from tinygrad_edu.expr import parse
+    from tinygrad_edu.graphviz_backend import backend
     from tinygrad_edu.nn import MLP
 
     L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
