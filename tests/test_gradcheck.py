@@ -235,7 +235,7 @@ def test_f_may_take_the_inputs_as_pytorch_calls_it():
 
 def test_f_with_the_wrong_number_of_arguments_says_how_to_call_it():
     a, b = Value(2.0), Value(-3.0)
-    with pytest.raises(TypeError, match=r"^gradcheck: f\(x\) takes neither no arguments nor one per input \(2\); "
-                                        r"write it as lambda: \.\.\. using the input Values, or as lambda x, y: "
-                                        r"\.\.\. with one argument per input$"):
+    with pytest.raises(TypeError, match=r"^gradcheck: f\(x\) takes neither no arguments nor one per input "
+                                        r"\(2\); write it as lambda: \.\.\. using the input Values, or as "
+                                        r"lambda x, y: \.\.\. with one argument per input$"):
         gradcheck(lambda x: x * 2, [a, b])

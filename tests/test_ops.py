@@ -145,6 +145,7 @@ def test_it_has_a_hint(name):
 def test_the_expression_language_and_nn_read_the_table():
     from tinygrad_edu import nn
 
-    assert set(FUNCTIONS) == {op.expr_name for op in OPS.values() if op.expr_name and op.expr_name.isidentifier()}
+    named = {op.expr_name for op in OPS.values() if op.expr_name}
+    assert set(FUNCTIONS) == {name for name in named if name.isidentifier()}
     assert set(nn.ACTIVATIONS) == {name for name, op in OPS.items() if op.activation} | {"linear"}
     assert not math.isnan(OPS["sigmoid"].replay(-800.0))

@@ -34,7 +34,7 @@ def test_scope_is_exported_from_the_package_and_no_grad_keeps_it():
 def test_a_scope_ends_with_its_block_even_on_an_error():
     with pytest.raises(ZeroDivisionError):
         with scope("broken"):
-            1 / 0
+            1 / 0  # noqa: B018 (the error is the point)
     assert (Value(1.0) * 2).scope == ""
 
 

@@ -589,7 +589,8 @@ def linear_layer(x: Sequence[Any], weights: Sequence[Sequence[Value]], biases: S
         wd = [v.data for v in w]
         x_grads = wd if x else ()  # ∂y/∂xᵢ = wᵢ, for the xᵢ that are Values
         if b is None:
-            out.append(_many(_add_up(map(operator.mul, wd, xd)), op, (*w, *x), (*xd, *x_grads), depth, layout))
+            out.append(_many(_add_up(map(operator.mul, wd, xd)), op, (*w, *x), (*xd, *x_grads), depth,
+                             layout))
         else:
             out.append(_many(_add_up(map(operator.mul, wd, xd), b.data), op, (*w, *x, b),
                              (*xd, *x_grads, 1.0), depth, layout))  # ... and ∂y/∂b = 1

@@ -341,8 +341,9 @@ def _build(text: str, items: list[_Item], segments: list[str | None],
                 typed = text[item.start:item.end]
                 power = typed.translate(_SUPERSCRIPTS)
                 if power != typed:  # x² reads as the name x2 (Python's NFKC): a power was meant
-                    raise ExpressionError(f"unknown name {item.text!r} ({typed} reads as the name {item.text}, "
-                                          f"as in Python): for a power write {power}", text, item.start)
+                    raise ExpressionError(f"unknown name {item.text!r} ({typed} reads as the name "
+                                          f"{item.text}, as in Python): for a power write {power}", text,
+                                          item.start)
                 raise ExpressionError(f"unknown name {item.text!r}; the variables given are: {given}",
                                       text, item.start)
             stack.append(leaves[item.text])

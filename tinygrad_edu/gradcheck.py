@@ -28,14 +28,16 @@ from .engine import Value, is_grad_enabled, no_grad, topological_order
 __all__ = ["GradcheckResult", "gradcheck", "numerical_grad"]
 
 
-def numerical_grad(f: Callable[..., Value], inputs: Value | Iterable[Value], eps: float = 1e-6) -> list[float]:
+def numerical_grad(f: Callable[..., Value], inputs: Value | Iterable[Value],
+                   eps: float = 1e-6) -> list[float]:
     """∂f/∂x for each input x by central differences: (f(x + eps) − f(x − eps)) / (2·eps).
 
     ``f`` rebuilds the graph from the input Values each time it is called, so changing ``x.data``
     changes what it returns: it takes no arguments and reads them (``lambda: (a * b).tanh()``), or
-    takes one argument per input and is given them, as PyTorch calls it (``lambda x, y: (x * y).tanh()``). Each input's
-    ``data`` is restored afterwards, even if ``f`` raises. ``f`` runs under ``no_grad()``: nudged
-    graphs are never backpropagated, so they need not remember their inputs.
+    takes one argument per input and is given them, as PyTorch calls it
+    (``lambda x, y: (x * y).tanh()``). Each input's ``data`` is restored afterwards, even if ``f``
+    raises. ``f`` runs under ``no_grad()``: nudged graphs are never backpropagated, so they need not
+    remember their inputs.
     """
     inputs = _check_inputs("numerical_grad", inputs)
     if not (isinstance(eps, (int, float)) and 0.0 < eps < float("inf")):
@@ -168,8 +170,8 @@ def _call(f: Callable[..., Value], caller: str, inputs: Sequence[Value]) -> Valu
             arguments = ()
         else:
             raise TypeError(f"{caller}: f{signature} takes neither no arguments nor one per input "
-                            f"({len(inputs)}); write it as lambda: ... using the input Values, or as "
-                            f"lambda {', '.join('xyzuvw'[:len(inputs)] or 'x')}: ... with one argument per input")
+                            f"({len(inputs)}); write it as lambda: ... using the input Values, or as lambda "
+                            f"{', '.join('xyzuvw'[:len(inputs)] or 'x')}: ... with one argument per input")
     out = f(*arguments)
     if not isinstance(out, Value):
         raise TypeError(
