@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tinygrad_edu import equations, losses
+from tinygrad_edu import equations, losses, mathpage
 from tinygrad_edu.equations import LOSSES, explain_network, network_equations
 from tinygrad_edu.nn import MLP
 
@@ -90,14 +90,14 @@ def test_a_wrong_derivative_fails_its_check(monkeypatch):
 def test_every_printed_line_holds_at_its_printed_precision():
     # the precision chosen makes every relation hold; here at 4 significant digits
     model, X, T = _case(random.Random(7), "mse", 7)
-    page = equations._Page()
+    page = mathpage.Page()
     equations._write_ng(network_equations(model, X, T, "mse"), page, 0.1)
-    digits = equations._digits(page.relations)
+    digits = mathpage.precision(page.relations)
     assert digits == 4 and all(r.holds(digits) for r in page.relations)
     # 2 × 0.0024665 = 0.004933: printed 2.000 × 0.002467 = 0.004933, within their rounding
-    product = equations._Relation(lambda a, b: a * b, (2.0, 0.0024665), 0.004933)
+    product = mathpage.Relation(lambda a, b: a * b, (2.0, 0.0024665), 0.004933)
     assert product.holds(4)
-    assert not equations._Relation(lambda a, b: a * b, (2.0, 0.0024665), 0.0049).holds(4)
+    assert not mathpage.Relation(lambda a, b: a * b, (2.0, 0.0024665), 0.0049).holds(4)
 
 
 @pytest.mark.parametrize("style, marks", [("markdown", ["$$", r"\begin{bmatrix}", r"$\checkmark$"]),
@@ -113,7 +113,7 @@ def test_markdown_and_latex(style, marks):
 
 def test_numbers_have_four_significant_digits_or_are_exact():
     numbers = (0.00246651, 1.808e-05, -0.46078550638, 0.09, 1.0, 0.0, 123456.7)
-    assert [equations._number(x, 4) for x in numbers] == [
+    assert [mathpage.number(x, 4) for x in numbers] == [
         "0.002467", "1.808e-05", "-0.4608", "0.09", "1", "0", "123457"]
 
 

@@ -15,7 +15,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # Bottom first. A module may import any module of a lower layer, none of its own layer or above.
 LAYERS: list[tuple[str, ...]] = [
-    ("files",),  # files written atomically and read strictly, output paths checked: imports none of ours
+    # files written atomically and read strictly, output paths checked; equations with their matrices in
+    # text, Markdown or LaTeX: they import none of ours
+    ("files", "mathpage"),
     ("engine", "graphviz_backend", "model_file", "pages"),  # Value and its ops; Graphviz; model files; pages
     ("nn", "losses", "optim", "gradcheck", "expr", "datasets"),  # built from Values
     ("trace",),  # a graph's derivations
