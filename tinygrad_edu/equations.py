@@ -18,9 +18,10 @@ equations with a matrix of examples in place of each vector.
 Ng's layout (Θˡ = [bˡ | Wˡ], one row per neuron and the bias in column 0, a column per example) or
 CS231n's (z = x·W + b: one column of W per neuron, a row per example), as text, Markdown or LaTeX.
 Every equation is checked against the engine's scalar gradients (``trace.gradients`` of J: pure, no
-``.grad`` changes) and says so with ✓ (or ✗); every number is printed with as many significant
-digits (4 at least) as make each line's arithmetic hold at its printed precision. ``network_equations``
-gives the same numbers as data, and ``layer_questions`` asks them back (shapes and entries of δˡ).
+``.grad`` changes) and says so with ✓ (or ✗); every number is printed (by ``mathpage``) with as
+many significant digits (4 at least) as make each line's arithmetic hold at its printed precision.
+``network_equations`` gives the same numbers as data, and ``layer_questions`` asks them back (shapes
+and entries of δˡ).
 """
 
 from __future__ import annotations
