@@ -1,27 +1,25 @@
-"""tinygrad_edu.engine: every op against PyTorch float64 and central differences, and the edges.
+"""tinygrad_edu.engine: Value, its ops and backward() — every op against PyTorch float64 and central
+differences, micrograd's own tests, random graphs, deep and shared graphs, the extremes.
 
 PyTorch is optional: the comparisons with it are skipped (with the reason) when it is not installed;
-the central-difference checks always run.
+the central-difference checks always run. The rest of the engine has its own files: test_no_grad.py,
+test_scope.py, test_engine_input.py (bad input, conversions, micrograd's names), test_engine_semantics.py
+(NaN, inf and PyTorch's edges), test_nary.py (sum, dot, linear), test_ops.py (the op table).
 """
 
 import math
 import sys
-import threading
 
 import pytest
+from conftest import needs_torch, optional_import
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_edu import Value, is_grad_enabled, no_grad
+from tinygrad_edu import Value
 from tinygrad_edu.engine import topological_order
 from tinygrad_edu.gradcheck import gradcheck
 
-try:
-    import torch
-except ImportError:
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (CI installs torch==2.13.0)")
+torch = optional_import("torch")  # None without PyTorch: the tests that use it are marked needs_torch
 
 
 def sigmoid(x):
@@ -377,127 +375,6 @@ def test_backward_of_a_leaf():
     assert a.grad == 2.0
 
 
-# -- no_grad ---------------------------------------------------------------------------------
-def test_no_grad_records_no_parents():
-    a, b = Value(2.0), Value(3.0)
-    with no_grad():
-        assert is_grad_enabled() is False
-        out = (a * b + 1).tanh()
-    assert is_grad_enabled() is True
-    assert out.data == math.tanh(7.0)
-    assert (out.parents, out.local_grads, out._prev) == ((), (), set())
-    # as PyTorch ("element 0 of tensors does not require grad"): an error, not grads left at 0
-    with pytest.raises(RuntimeError, match=r"^backward\(\): this Value was computed inside no_grad\(\).*"
-                                           r"compute it outside no_grad\(\) to get gradients$"):
-        out.backward()
-    assert (a.grad, b.grad) == (0.0, 0.0)
-    after = a * b
-    assert after.parents == (a, b)
-
-
-def test_no_grad_nests_and_survives_exceptions():
-    with pytest.raises(RuntimeError), no_grad():
-        with no_grad():
-            pass
-        assert is_grad_enabled() is False  # still inside the outer block
-        raise RuntimeError
-    assert is_grad_enabled() is True
-    assert len((Value(1.0) + 1).parents) == 2
-
-
-@pytest.mark.parametrize("no_grad_in", ["this thread", "the other thread"])
-def test_no_grad_does_not_leak_into_another_thread(no_grad_in):
-    a = Value(2.0)
-    entered, computed = threading.Event(), threading.Event()
-    seen = {}
-
-    def inside_no_grad():
-        with no_grad():
-            entered.set()
-            assert computed.wait(10)
-            seen["inside"] = a * 3.0
-
-    def with_grad():
-        assert entered.wait(10)
-        seen["enabled"] = is_grad_enabled()
-        seen["outside"] = a * 3.0
-        computed.set()
-
-    mine, other = inside_no_grad, with_grad
-    if no_grad_in == "the other thread":
-        mine, other = other, mine
-    thread = threading.Thread(target=other)
-    thread.start()
-    mine()
-    thread.join(10)
-    assert seen["enabled"] is True
-    assert seen["outside"].parents[0] is a and seen["outside"].op == "*"
-    assert seen["inside"].parents == () and seen["inside"].data == 6.0
-
-
-# -- bad input -------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "data, type_name", [("1.0", "str"), (None, "NoneType"), (1j, "complex"), (True, "bool"), ([1.0], "list")]
-)
-def test_value_of_a_non_number_names_the_type(data, type_name):
-    with pytest.raises(TypeError, match=rf"Value\(data\).*{type_name}"):
-        Value(data)
-
-
-def test_value_of_a_value_says_so():
-    with pytest.raises(TypeError, match=r"Value\(data\).*got a Value"):
-        Value(Value(1.0))
-
-
-def test_numpy_scalars_are_numbers():
-    np = pytest.importorskip("numpy", reason="numpy is not installed")
-    assert Value(np.float64(1.5)).data == 1.5 and type(Value(np.int64(3)).data) is float
-
-
-@pytest.mark.parametrize(
-    "make, pieces",
-    [
-        (lambda a: a + "x", ["+", "str"]),
-        (lambda a: "x" - a, ["-", "str"]),
-        (lambda a: a * None, ["*", "NoneType"]),
-        (lambda a: a / [2.0], ["/", "list"]),
-        (lambda a: a ** "2", ["**", "str"]),
-        (lambda a: 2j**a, ["**", "complex"]),
-        (lambda a: True + a, ["+", "bool"]),
-    ],
-)
-def test_bad_operands_name_op_and_type(make, pieces):
-    with pytest.raises(TypeError) as info:
-        make(Value(2.0))
-    assert all(piece in str(info.value) for piece in pieces), str(info.value)
-
-
-@pytest.mark.parametrize(
-    "make, error, pieces",
-    [
-        (lambda: Value(0.0).log(), ValueError, ["log", "0.0"]),
-        (lambda: Value(-1.0).log(), ValueError, ["log", "-1.0"]),
-        (lambda: Value(0.0) ** -1, ValueError, ["**", "0.0", "-1"]),
-        (lambda: Value(0.0) ** Value(-1.0), ValueError, ["**", "0.0", "-1"]),
-        (lambda: Value(-2.0) ** 0.5, ValueError, ["**", "-2.0", "0.5"]),
-        (lambda: Value(-2.0) ** Value(0.5), ValueError, ["**", "-2.0"]),
-        (lambda: Value(1.0) / 0, ValueError, ["/", "division by zero", "1.0"]),
-        (lambda: Value(1.0) / Value(0.0), ValueError, ["/", "division by zero"]),
-        (lambda: 1 / Value(0.0), ValueError, ["/", "division by zero"]),
-        (lambda: Value(1000.0).exp(), OverflowError, ["exp", "1000"]),
-        (lambda: Value(10.0) ** 400, OverflowError, ["**", "10.0", "400"]),
-    ],
-    ids=["log 0", "log -1", "0**-1", "0**Value(-1)", "(-2)**0.5", "(-2)**Value(0.5)", "1/0", "1/Value(0)",
-         "rtruediv by 0", "exp 1000", "10**400"],
-)
-def test_math_errors_name_op_and_value(make, error, pieces):
-    with pytest.raises(error) as info:
-        make()
-    message = str(info.value)
-    assert all(piece in message for piece in pieces), message
-    assert "math domain error" not in message
-
-
 # -- extremes --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "x, op, data, grad",
@@ -576,49 +453,3 @@ def test_backward_checks_its_gradient_argument():
     out = Value(3.0) * 2
     out.backward(0.5)
     assert out.grad == 0.5
-
-# -- plumbing --------------------------------------------------------------------------------
-def test_repr_item_and_format():
-    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
-    a = Value(-1.5, label="a")
-    a.grad = 0.25
-    assert repr(a) == "Value(data=-1.5, grad=0.25, label='a')"
-    assert a.item() == -1.5 and type(a.item()) is float
-    # a format spec formats the number, as PyTorch's scalars do; no spec is the repr
-    assert (f"{a:.4f}", f"{a:+.2e}", f"{a:>8.1f}") == ("-1.5000", "-1.50e+00", "    -1.5")
-    assert f"{a}" == str(a) == repr(a)
-
-
-@pytest.mark.parametrize("convert", [float, math.exp, math.tanh, math.log, math.sqrt, lambda v: math.pow(v, 2)],
-                         ids=["float", "exp", "tanh", "log", "sqrt", "pow"])
-def test_a_value_does_not_silently_become_a_float(convert):
-    # micrograd raises here too: math.exp(w) * x would leave w.grad at 0 (issue 18 item 1)
-    w = Value(1.0)
-    with pytest.raises(TypeError, match=r"^a Value is not a float: float\(v\) or a math function "
-                                        r"\(math\.exp\(v\)\) would drop its gradient; use the Value's own ops "
-                                        r"\(v\.exp\(\), .*\) to keep it, or v\.data \(v\.item\(\)\) for the number$"):
-        convert(w)
-
-
-def test_values_hash_and_compare_by_identity():
-    a, b = Value(1.0), Value(1.0)
-    assert (a == b) is False and (a != b) is True and (a == a) is True
-    assert hash(a) == object.__hash__(a)
-    assert len({a, b, a}) == 2
-    assert {a: "a", b: "b"}[b] == "b"
-
-
-def test_micrograd_names():
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c = a * b
-    c.label = "c"
-    assert c._prev == {a, b} and c._op == "*" and a._prev == set() and a._op == ""
-    c.grad = 1.0
-    c._backward()  # one chain-rule step by hand, as in the lecture
-    assert (a.grad, b.grad) == (-3.0, 2.0)
-    assert (a.label, c.label) == ("a", "c")
-
-
-def test_label_must_be_a_string():
-    with pytest.raises(TypeError, match="label.*int"):
-        Value(1.0, label=3)
