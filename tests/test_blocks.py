@@ -12,7 +12,7 @@ from tinygrad_edu import Value, engine, scope
 from tinygrad_edu.blocks import LEAVES, NO_SCOPE, block_graph, draw_blocks
 from tinygrad_edu.graphviz_backend import Picture
 from tinygrad_edu.trace import forward_order, jacobian
-from tinygrad_edu.viz import draw_dot, to_svg
+from tinygrad_edu.viz import draw_dot, repr_mimebundle, to_svg
 
 
 class Scopes:
@@ -241,6 +241,21 @@ def test_draw_dot_by_scope_displays_in_jupyter(graphviz_backend):
     L, *_ = scoped_network()
     shown = draw_dot(L, by="scope")._repr_mimebundle_()
     assert "<svg" in shown["image/svg+xml"] and "layer1" in shown["image/svg+xml"]
+
+
+def test_a_big_value_with_scopes_displays_in_jupyter_as_its_blocks(graphviz_backend):
+    x = Value(0.5, "x")
+    with scope("chain"):
+        for _ in range(60):
+            x = (x * 1.01).tanh()
+    L = x * 2.0
+    shown = repr_mimebundle(L)  # 182 nodes: too many to show one by one
+    assert "a graph too big to display" in shown["text/plain"]
+    assert "a box is a scope" in shown["image/svg+xml"] and "120 op nodes" in shown["image/svg+xml"]
+    y = Value(0.5, "y")
+    for _ in range(60):
+        y = (y * 1.01).tanh()
+    assert "image/svg+xml" not in repr_mimebundle(y)  # no scope: the summary alone
 
 
 def test_draw_dot_refuses_options_of_the_other_kind_of_picture():

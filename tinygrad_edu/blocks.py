@@ -75,8 +75,8 @@ class Flow:
 @dataclass(frozen=True)
 class BlockGraph:
     """root's graph by scope: its blocks (in the order their results are ready: by the depth of their
-    first output that is no leaf; a block of leaves first),
-    the flows between them, and which block each node is in."""
+    first output that is no leaf; a block of leaves first), the flows between them, and which block
+    each node is in."""
 
     root: Value
     blocks: dict[str, Block]

@@ -248,12 +248,16 @@ def repr_mimebundle(graph: Value | graphviz.Digraph) -> dict[str, str]:
     """What Jupyter shows for a Value or a Picture: its SVG and a text. It never raises.
 
     A Value whose graph has more than ``DISPLAY_MAX_NODES`` nodes shows a text summary instead,
-    with the way to draw it anyway; when nothing can draw, the text says how to get a renderer.
+    with the way to draw it anyway, and when some of its nodes were made in a scope, its picture
+    by scope (``draw_dot(v, by="scope")``), readable at any size; when nothing can draw, the text
+    says how to get a renderer.
     """
     if not isinstance(graph, Value):
         return mimebundle(graph, f"{type(graph).__name__}({graph.name!r})")
     order = forward_order(graph)
     if len(order) > DISPLAY_MAX_NODES:
+        if any(node.scope for node in order):
+            return mimebundle(draw_dot(graph, by="scope"), _summary(graph, order))
         return {"text/plain": _summary(graph, order)}
     return mimebundle(draw_dot(graph), repr(graph))
 
