@@ -7,7 +7,8 @@ an MLP and the output logits, then the loss. The task is generated in code: reve
 (``draw_dot(loss, by="scope")``); then softmax + cross-entropy's gradient p − onehot (the chain-rule
 walkthrough's Z − t once more), the gradient reaching the attention weights Wq, Wk and Wv, and one
 update of Wv, each formula checked against the engine. Then the model trains for a few seconds with
-Adam until it reverses every held-out sequence, and shows what its attention learned.
+Adam, until batch after batch comes out right; it reverses every held-out sequence, and shows what its
+attention learned.
 """
 
 from __future__ import annotations
@@ -108,10 +109,13 @@ class Reverser:
         J.label = "J"
         return J, parts
 
+    def said(self, logits: list[list[Value]]) -> tuple[int, ...]:
+        """The digit written at each position: the one with the largest logit."""
+        return tuple(max(range(self.digits), key=lambda c: z[c].data) for z in logits)
+
     def predict(self, seq: tuple[int, ...]) -> tuple[int, ...]:
         with no_grad():
-            logits = self.forward(seq)["z"]
-        return tuple(max(range(self.digits), key=lambda c: z[c].data) for z in logits)
+            return self.said(self.forward(seq)["z"])
 
     def attention(self, seq: tuple[int, ...]) -> list[list[float]]:
         """The attention weights aᵢⱼ for one sequence, as numbers."""
@@ -363,9 +367,8 @@ class Attention(Tour):
         for k in range(1, self.max_steps + 1):
             batch = self.rng.sample(self.train_set, self.batch_size)
             J, parts = self.model.loss(batch)
-            said = [tuple(max(range(self.model.digits), key=lambda c: z[c].data) for z in part["z"])
-                    for part in parts]
-            in_a_row = in_a_row + 1 if all(s == seq[::-1] for s, seq in zip(said, batch)) else 0
+            right = all(self.model.said(part["z"]) == seq[::-1] for part, seq in zip(parts, batch))
+            in_a_row = in_a_row + 1 if right else 0
             optimizer.zero_grad()
             J.backward()
             optimizer.step()
