@@ -102,3 +102,11 @@ def test_dividing_by_a_subnormal_keeps_a_finite_gradient_finite():
         ta = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
         (ta / torch.tensor(1e-310, dtype=torch.float64)).backward(torch.tensor(1e-20, dtype=torch.float64))
         assert ta.grad.item() == a.grad
+
+
+def test_the_special_local_derivatives_are_floats_in_every_other_use():
+    dead = Value(-1.0).relu().local_grads[0]  # relu's exact 0
+    steep = (Value(1.0) / Value(1e-310)).local_grads[0]  # 1/b that overflows, kept as a division by b
+    assert (dead * 2, 2 * dead, dead * 3.5, dead + 1.0, float(dead)) == (0.0, 0.0, 0.0, 1.0, 0.0)
+    assert (steep * 1e-20, 1e-20 * steep, steep * 2) == (1e-20 / 1e-310, 1e-20 / 1e-310, 2 / 1e-310)
+    assert steep == math.inf and f"{dead:.2f}" == "0.00" and repr(dead) == "0.0"

@@ -398,7 +398,7 @@ class _ManyInputs(Value):
 
 # -- making a node ------------------------------------------------------------------------------
 _new = object.__new__  # a node without __init__'s checks: the op checked its inputs
-_depth = operator.attrgetter("depth")
+_depth = operator.attrgetter("depth")  # max(map(_depth, inputs)): the deepest input in one C-level pass
 
 
 def _node(data: float, op: str, a: Value, b: Value | None, da: float, db: float = 0.0) -> Value:
@@ -609,7 +609,7 @@ _add_up = builtins.sum  # Python's sum: in this module the name is the op above
 
 
 def _all_values(items: Sequence) -> bool:
-    return all(map(isinstance, items, itertools.repeat(Value, len(items))))
+    return all(map(isinstance, items, itertools.repeat(Value, len(items))))  # one C-level pass, no generator
 
 
 def _sequence(items: object, op: str, name: str) -> tuple:
@@ -642,7 +642,7 @@ class _Reciprocal(float):
         return self
 
     def __mul__(self, g: object) -> float:
-        return float(g) / self.b if isinstance(g, float) else NotImplemented
+        return g / self.b if isinstance(g, (int, float)) else float.__mul__(self, g)  # type: ignore[operator]
 
     __rmul__ = __mul__
 
@@ -660,7 +660,7 @@ class _ExactZero(float):
     __slots__ = ()
 
     def __mul__(self, g: object) -> float:
-        return 0.0 if isinstance(g, float) else NotImplemented
+        return 0.0 if isinstance(g, (int, float)) else float.__mul__(self, g)  # type: ignore[operator]
 
     __rmul__ = __mul__
 
