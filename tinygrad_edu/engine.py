@@ -269,8 +269,10 @@ class Value:
         The loop below computes exactly that, in one pass: a node is deeper than each of its
         inputs, so walking the graph one depth level at a time, deepest first, finishes every
         user of a node before the node itself. Each node is found when an edge first reaches it
-        (``meet``: start its grad from 0, put it on its level), so there is no separate
-        topological sort, no recursion and no tuple per node.
+        (the first meeting: start its grad from 0, put it on its level), so there is no separate
+        topological sort, no recursion and no tuple per node. The first meeting is written out at
+        each input slot (n-ary, a, b) rather than called: a call per node costs ~15% of
+        backward() on the mlp benchmark (measured).
         """
         gradient = real(gradient, "backward(gradient)")
         if type(self) is _Detached:
@@ -285,14 +287,6 @@ class Value:
         levels[self.depth].append(self)
         visit = object()  # marks the nodes met in this call
         self._visit = visit
-
-        def meet(p: Value) -> None:
-            """The first time an edge reaches p in this pass: start an op's grad from 0, schedule it."""
-            p._visit = visit
-            if p.op:
-                p.grad = 0.0
-                levels[p.depth].append(p)
-
         for level in reversed(levels):
             for node in level:
                 g = node.grad  # ∂L/∂node, complete: every user of node is done
@@ -303,19 +297,28 @@ class Value:
                     # (unless some d is ±inf or nan: then d·0 is nan, as in PyTorch)
                     live = g != 0.0 or not math.isfinite(_add_up(local_grads))
                     for p, d in zip(node._inputs, local_grads):
-                        if p._visit is not visit:
-                            meet(p)
+                        if p._visit is not visit:  # the first meeting: an op's grad starts from 0,
+                            p._visit = visit  # and it waits on its level
+                            if p.op:
+                                p.grad = 0.0
+                                levels[p.depth].append(p)
                         if live:
                             p.grad += d * g  # the chain rule
                     continue
                 # unary or binary: the same two steps, inputs in two slots (no tuple to build)
-                if a._visit is not visit:
-                    meet(a)
+                if a._visit is not visit:  # the first meeting
+                    a._visit = visit
+                    if a.op:
+                        a.grad = 0.0
+                        levels[a.depth].append(a)
                 a.grad += node._da * g  # the chain rule
                 b = node._b
                 if b is not None:
-                    if b._visit is not visit:
-                        meet(b)
+                    if b._visit is not visit:  # the first meeting
+                        b._visit = visit
+                        if b.op:
+                            b.grad = 0.0
+                            levels[b.depth].append(b)
                     b.grad += node._db * g
 
     # -- plumbing -------------------------------------------------------------------------
