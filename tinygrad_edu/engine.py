@@ -5,8 +5,9 @@ Every op does two things in the forward pass, side by side:
     the value                 out = f(x₁, ..., xₙ)
     the local derivatives     ∂out/∂x₁, ..., ∂out/∂xₙ
 
-and records its inputs: ``_node(out, op, (a, b), (∂out/∂a, ∂out/∂b))`` in one line per op, as in
-Karpathy's microgpt. ``backward()`` is then nothing but the chain rule,
+and records its inputs: ``_node(out, op, a, b, ∂out/∂a, ∂out/∂b)``, the inputs then their local
+derivatives, one line per op (Karpathy's microgpt writes ``Value(out, (a, b), (da, db))``).
+``backward()`` is then nothing but the chain rule,
 
     ∂L/∂xᵢ += ∂out/∂xᵢ · ∂L/∂out
 
