@@ -53,3 +53,12 @@ def offline_page(executable: str = CHROMIUM, width: int = 1280, height: int = 76
             yield (context.pages[0] if context.pages else context.new_page()), blocked
         finally:
             context.close()
+
+
+def open_page(page, path: Path) -> list[str]:
+    """Load the page; returns the list its console errors (and uncaught exceptions) go to."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    return errors

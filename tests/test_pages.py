@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+from tests.browser import open_page
 from tinygrad_edu import Value
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.pages import build, inline_svg, page_json
@@ -30,13 +31,6 @@ def test_slots_are_filled_once_and_the_title_is_text():
     assert '"label":"{{title}}"' in page  # what fills a slot is never searched for slots
     assert not re.search(r"\{\{(style|picture)\}\}", page)
 
-
-def open_page(page, path):
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(path.as_uri())
-    return errors
 
 
 INJECTED = """() => ({

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.browser import open_page
 from tinygrad_edu import viz
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.graphviz_backend import GraphvizNotFoundError
@@ -235,14 +236,6 @@ def term(x):
     """A number in the update line: negative ones in parentheses."""
     return f"({shown(x)})" if shown(x).startswith("-") else shown(x)
 
-
-def open_page(page, path):
-    """Load the page; returns the list its console errors (and uncaught exceptions) go to."""
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(path.as_uri())
-    return errors
 
 
 def state(page):
