@@ -213,7 +213,8 @@ def test_predict_mode_asks_each_steps_gradient_before_showing_it(browser, tmp_pa
     assert page.inner_text("#verdict") == "✗ 4.9 is not it: ∂L/∂w = 5.000"
     assert page.inner_text("#counter") == "Step 2 / 6" and page.inner_text("#score") == "Score: 1 of 2 right"
 
-    page.click("#next")  # step 3: ∂L/∂(w*x) = 2
+    page.keyboard.press("Enter")  # the answer handed the keys to Next: step 3, ∂L/∂(w*x) = 2
+    assert page.inner_text("#prompt") == "∂L/∂(w*x) = ?"
     page.fill("#answer", "__import__('os')")  # not a number: said so, nothing counted or evaluated
     page.press("#answer", "Enter")
     assert page.inner_text("#verdict") == "type a number, like -1.5 or 2.5e-3"

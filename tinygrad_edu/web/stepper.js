@@ -110,6 +110,8 @@
     if (quiz && !checked) $("verdict").textContent = "";
     current = k;
     if (quiz) {
+      // A focused field that becomes disabled may keep the keys (Chromium): Enter now means Next.
+      if (document.activeElement === $("answer")) { $("answer").blur(); if (k < last) $("next").focus(); }
       $("answer").disabled = true;
       $("prompt").textContent = current === last ? "All steps shown." : "Next ▶ asks for step " + (current + 1) + ".";
     }
@@ -147,7 +149,7 @@
     if (!$("answer").disabled) check($("answer").value);
   });
   document.addEventListener("keydown", function (e) {
-    if (e.target.id === "answer") return;  // the keys edit the answer
+    if (e.target.id === "answer" && !e.target.disabled) return;  // the keys edit the answer
     if (zoomKey(e, zoomer)) { e.preventDefault(); return; }
     var to = {ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0, End: last}[e.key];
     if (to !== undefined) { e.preventDefault(); show(to); }
