@@ -1,12 +1,14 @@
 """engine.scope: every Value made inside names its scope; nested scopes join with "/"."""
 
+import collections
 import threading
 
 import pytest
 
 import tinygrad_edu
 from tinygrad_edu import engine
-from tinygrad_edu.engine import Value, no_grad, scope
+from tinygrad_edu.engine import Value, no_grad, put_in_scope, scope, topological_order
+from tinygrad_edu.nn import MLP
 
 
 def test_nodes_made_inside_a_scope_know_it_nested_with_a_slash():
@@ -61,3 +63,26 @@ def test_each_thread_has_its_own_scope():
         seen["main"] = (Value(1.0) * 2).scope
     thread.join()
     assert seen == {"other": "", "main": "main"}
+
+
+@pytest.mark.parametrize("fused, counts", [(True, {"model/layer1": 6, "model/layer2": 1}),
+                                           (False, {"model/layer1": 15, "model/layer2": 6})])
+def test_nn_layers_name_every_node_they_make_inside_the_open_scope(fused, counts):
+    """A fused layer names its own two nodes per neuron; a chain layer's block names its many."""
+    model = MLP(2, [3, 1], activation="tanh", seed=0, fused=fused)
+    for x in ([Value(1.0), Value(-2.0)], [1.0, -2.0]):
+        with scope("model"):
+            out = model.output(x)
+        made = [node.scope for node in topological_order(out) if node.op]
+        assert out.scope == "model/layer2" and collections.Counter(made) == counts
+        assert model.output(x).scope == "layer2"
+    assert {p.scope for p in model.parameters()} == {"layer1", "layer2"}
+
+
+def test_put_in_scope_names_nodes_as_a_block_would():
+    y = Value(1.0) * 2
+    with scope("outer"):
+        put_in_scope("inner", [y])
+    assert y.scope == "outer/inner"
+    with pytest.raises(ValueError, match="scope"):
+        put_in_scope("a/b", [y])
