@@ -113,7 +113,7 @@ def test_markdown_and_latex(style, marks):
 
 def test_numbers_have_four_significant_digits_or_are_exact():
     numbers = (0.00246651, 1.808e-05, -0.46078550638, 0.09, 1.0, 0.0, 123456.7)
-    assert [mathpage.number(x, 4) for x in numbers] == [
+    assert [mathpage.number(x, 4, exact=True) for x in numbers] == [
         "0.002467", "1.808e-05", "-0.4608", "0.09", "1", "0", "123457"]
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from tinygrad_edu import Value
 from tinygrad_edu.exercises import MAX_ANSWER, MOVED_POINTS, TOLERANCE, Exercise, is_close, replay
 from tinygrad_edu.expr import parse
-from tinygrad_edu.trace import forward_order, leaves, node_names, number
+from tinygrad_edu.mathpage import number
+from tinygrad_edu.trace import forward_order, leaves, node_names
 
 NEURON = ("tanh(w*x + b)", {"w": -3.0, "x": 2.0, "b": 6.88})
 T = math.tanh(0.88)  # w*x + b = 0.88

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tinygrad_edu import engine, exercises, trace, viz
+from tinygrad_edu import engine, exercises, mathpage, trace, viz
 from tinygrad_edu.engine import OPS, Value, arguments
 from tinygrad_edu.expr import FUNCTIONS, parse
 
@@ -128,7 +128,7 @@ def test_it_explains_in_every_style(name, style):
     lines = text.splitlines()
     for parent in node.parents:  # a chain-rule step for every edge out of the op's node
         if not parent.is_constant:
-            assert any(trace.number(trace.gradients(root)[parent]) in line
+            assert any(mathpage.number(trace.gradients(root)[parent]) in line
                        for line in lines), (parent, text)
 
 

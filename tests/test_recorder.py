@@ -11,10 +11,10 @@ from tinygrad_edu import viz
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.graphviz_backend import GraphvizNotFoundError
 from tinygrad_edu.losses import hinge
+from tinygrad_edu.mathpage import number as shown  # the format of the page's numbers, written in Python
 from tinygrad_edu.nn import MLP, Neuron
 from tinygrad_edu.optim import SGD, Adam
 from tinygrad_edu.recorder import KEEP, TrainingRecorder
-from tinygrad_edu.trace import number as shown  # the format of the page's numbers, written in Python
 
 
 def moons(n=24, hidden=(4, 4), seed=0):

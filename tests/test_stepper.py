@@ -10,8 +10,9 @@ import pytest
 from tests.browser import missing_browser
 from tinygrad_edu import Value
 from tinygrad_edu.expr import parse
+from tinygrad_edu.mathpage import number
 from tinygrad_edu.stepper import _frames, backward_frames, write_stepper_html
-from tinygrad_edu.trace import leaves, node_names, number, shown_steps, step_equation, trace_backward
+from tinygrad_edu.trace import leaves, node_names, shown_steps, step_equation, trace_backward
 from tinygrad_edu.viz import HIGHLIGHT
 
 SCREENSHOT = Path(__file__).parent.parent / "docs" / "screenshot.py"

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value, engine
 from tinygrad_edu.expr import parse
-from tinygrad_edu.trace import explain, node_names, number, shown_steps, step_equation, trace_backward
+from tinygrad_edu.mathpage import number
+from tinygrad_edu.trace import explain, node_names, shown_steps, step_equation, trace_backward
 
 # Labels a learner (or a fuzzer) might give: LaTeX's specials, brackets, unicode, numbers, formulas.
 ODD_LABELS = ["w", "x_1", "w1[0,2]", "a{b}", "}", "{", "50%", "#1", "$x$", "a&b", "~", "^", "\\", "\\alpha",

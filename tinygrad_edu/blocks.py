@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import graphviz
 
 from .engine import Value
-from .trace import forward_order, node_names, number, op_symbol
+from .mathpage import number
+from .trace import forward_order, node_names, op_symbol
 
 __all__ = ["Block", "Flow", "BlockGraph", "block_graph", "draw_blocks", "LEAVES", "NO_SCOPE"]
 

@@ -15,6 +15,8 @@ import numbers
 import random
 from collections.abc import Sequence
 
+from .engine import real
+
 __all__ = ["DIGIT_GLYPHS", "bitmap_to_text", "make_digits", "make_moons", "train_test_split"]
 
 # The ten digits as 5-wide, 7-tall bitmaps (a classic LCD-style font): "#" = ink.
@@ -94,12 +96,11 @@ def train_test_split(
     if len(X) != len(y):
         raise ValueError(f"train_test_split: X has {len(X)} examples but y has {len(y)}")
     n = len(X)
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"train_test_split: test_size must be a number, got {type(test_size).__name__}")
+    fraction = real(test_size, "train_test_split: test_size")
     if isinstance(test_size, numbers.Integral):
         n_test = int(test_size)
-    elif 0.0 < test_size < 1.0:
-        n_test = math.ceil(test_size * n)
+    elif 0.0 < fraction < 1.0:
+        n_test = math.ceil(fraction * n)
     else:
         raise ValueError(f"train_test_split: a fractional test_size must be in (0, 1), got {test_size!r}")
     if not 1 <= n_test <= n - 1:
@@ -129,11 +130,5 @@ def _check_count(caller: str, name: str, value: object, minimum: int) -> None:
 
 
 def _check_noise(caller: str, noise: object) -> None:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"{caller}: noise must be a number, got {type(noise).__name__}: {noise!r}")
-    try:
-        number = float(noise)
-    except OverflowError:  # an int no float holds, such as 10**400
-        number = math.inf
-    if not 0.0 <= number < math.inf:
+    if not 0.0 <= real(noise, f"{caller}: noise") < math.inf:
         raise ValueError(f"{caller}: noise must be a non-negative finite number, got {noise!r}")

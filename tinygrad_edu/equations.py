@@ -27,15 +27,14 @@ and entries of δˡ).
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import engine, losses
-from .engine import Value
+from .engine import Value, real
 from .exercises import Exercise, Point, Question
-from .mathpage import MIN_DIGITS, Matrix, Page, number, text_math
+from .mathpage import Matrix, Page, number, text_math
 from .nn import MLP
 from .trace import gradients, jacobian
 
@@ -244,9 +243,10 @@ def _loss_name(loss: object) -> str:
 
 
 def _real(x: object, what: str) -> float:
-    if isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x):
-        return float(x)
-    raise TypeError(f"explain_network: {what} must be a finite number, got {type(x).__name__}: {x!r:.80}")
+    number = real(x, f"explain_network: {what}", "a finite number")
+    if not math.isfinite(number):
+        raise TypeError(f"explain_network: {what} must be a finite number, got {x!r}")
+    return number
 
 
 def _inputs(X: object, nin: int) -> tuple[Matrix, bool]:
@@ -542,7 +542,7 @@ def layer_questions(model: MLP, X: Sequence, targets: object, loss: str | Callab
             f"{d}₁" + (" of example 1" if m > 1 else ""), _error(node, m),
             kind="grad", topic="an entry of δˡ", context=_entry_context(eq, layer),
             hint=_entry_hint(eq, layer),
-            solution=f"{d}₁ = {number(layer.delta[0][0], MIN_DIGITS)}"))
+            solution=f"{d}₁ = {number(layer.delta[0][0], exact=True)}"))
     return asked
 
 
@@ -558,13 +558,13 @@ def _error(z: Value, m: int) -> Callable[[Point], float]:
 
 def _entry_context(eq: NetworkEquations, layer: LayerNumbers) -> str:
     l = layer.number
-    shown = [f"a{text_math(f'^{l}')}₁ = {number(layer.a[0][0], MIN_DIGITS)}",
-             f"z{text_math(f'^{l}')}₁ = {number(layer.z[0][0], MIN_DIGITS)}"]
+    shown = [f"a{text_math(f'^{l}')}₁ = {number(layer.a[0][0], exact=True)}",
+             f"z{text_math(f'^{l}')}₁ = {number(layer.z[0][0], exact=True)}"]
     if layer is eq.layers[-1]:
-        shown.append(f"t₁ = {number(eq.T[0][0], MIN_DIGITS)}")
+        shown.append(f"t₁ = {number(eq.T[0][0], exact=True)}")
     else:
         above = eq.layers[l]  # layer l + 1
-        gathered = ", ".join(f"{number(w[0], MIN_DIGITS)}·{number(d, MIN_DIGITS)}"
+        gathered = ", ".join(f"{number(w[0], exact=True)}·{number(d, exact=True)}"
                              for w, d in zip(above.W, above.delta[0]))
         shown.append(f"the weights out of neuron 1 times δ{text_math(f'^{l + 1}')}: {gathered}")
     return ", ".join(shown)

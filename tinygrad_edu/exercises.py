@@ -33,7 +33,8 @@ from typing import Any
 
 from .engine import OPS, Value, arguments, topological_order
 from .expr import FUNCTIONS, ExpressionError, parse
-from .trace import forward_order, gradients, leaves, node_names, number, op_text, operand, partner
+from .mathpage import number
+from .trace import forward_order, gradients, leaves, node_names, op_text, operand, partner
 
 __all__ = ["TOLERANCE", "ABSOLUTE", "MAX_ANSWER", "MOVED_POINTS", "Exercise", "Question", "Verdict", "Point",
            "replay", "is_close"]

@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, TypeGuard, overload
 
-from .engine import Value
+from .engine import Value, real
 
 __all__ = ["mse", "log_loss", "bce_with_logits", "softmax", "cross_entropy", "hinge"]
 
@@ -189,11 +189,7 @@ def _is_batch(logits: object) -> TypeGuard[Sequence[Sequence[Any]]]:
 
 def _real(x: object, loss: str, what: str) -> float:
     """The number in x (a Value or a real number), or a TypeError naming the loss."""
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{loss}: {what} must be a Value or a real number, got {type(x).__name__}: {x!r}")
+    return x.data if isinstance(x, Value) else real(x, f"{loss}: {what}", "a Value or a real number")
 
 
 def _value(x: object, loss: str, what: str) -> Value:

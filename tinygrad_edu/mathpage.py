@@ -6,7 +6,7 @@ after ^, a subscript letter after _, Unicode for the rest) that text shows as Un
 and LaTeX as TeX. A ``Page`` collects headings, notes, equations (markup, matrices and numbers side by
 side), the arithmetic each printed line shows (``relation``) and checks against the engine
 (``check``: ✓, or ✗ FAILED); ``write(style)`` prints every number with the fewest significant digits
-(MIN_DIGITS at least) at which every relation holds: redone on the printed operands, it gives the
+(SIGNIFICANT at least) at which every relation holds: redone on the printed operands, it gives the
 printed result to within their rounding.
 """
 
@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Page", "Check", "Relation", "Matrix", "Part", "number", "precision", "text_math", "TOLERANCE",
-           "MIN_DIGITS", "MAX_SHOWN"]
+           "SIGNIFICANT", "MAX_SHOWN"]
 
 Matrix = list[list[float]]
 
 TOLERANCE = 1e-10  # |engine − formula| ≤ TOLERANCE·max(1, |engine|): round-off, even over 100 terms
 MAX_SHOWN = 8  # rows or columns: a bigger matrix is shown by its shape and corners
-MIN_DIGITS = 4
+SIGNIFICANT = 4  # digits a number shows at least: a product of two is then right to about 3 digits
 
 
 # -- the markup, for three styles ------------------------------------------------------------
@@ -76,19 +76,29 @@ def _prose(text: str, style: str) -> str:
 
 
 # -- numbers at a precision ---------------------------------------------------------------------
-def number(x: float, digits: int) -> str:
-    """x with ``digits`` significant digits, scientific notation outside 1e-4 ≤ |x| < 1e6; a number
-    that fewer digits give exactly (an input 0.09, a target 1) as that: it is exact."""
+def number(x: float, digits: int = SIGNIFICANT, *, exact: bool = False) -> str:
+    """x to ``digits`` significant digits, the one way the project writes a number for a learner:
+    ``2.000``, ``-0.5000``, ``0.002467``, ``1.808e-05``, ``11.00``; a whole part up to a million in
+    full (``12346``, never fewer digits than asked); 0 as ``0``; ``nan``, ``inf`` as Python writes them.
+
+    Every number keeps the same relative precision, so each printed line of arithmetic holds at
+    its printed precision: ``2.000 × 0.002467 = 0.004933``, where fixed decimals would print
+    ``2.0000 × 0.0025 = 0.0049``. ``exact=True``: a number that fewer digits give exactly (an input
+    0.09, a target 1) is written so, as the data it is (what a page of matrices shows).
+    """
     if not math.isfinite(x):
-        return f"{x:g}"
-    if x.is_integer() and abs(x) < 1e6:
-        return f"{x + 0.0:.0f}"
-    shortest = repr(x)  # the shortest text that reads back as x
-    if "e" not in shortest and len(shortest.lstrip("-").replace(".", "").lstrip("0")) <= digits:
-        return shortest
-    if -4 <= _exponent(x) < 6:
-        return f"{x:.{max(digits - 1 - _exponent(x), 0)}f}"
-    return f"{x:.{digits - 1}e}"
+        return str(x)
+    if x == 0.0:
+        return "0"  # -0.0 too
+    if exact:
+        shortest = repr(x)  # the shortest text that reads back as x
+        if x.is_integer() and abs(x) < 1e6:
+            return f"{x:.0f}"
+        if "e" not in shortest and len(shortest.lstrip("-").replace(".", "").lstrip("0")) <= digits:
+            return shortest
+    if 10.0 ** digits <= abs(float(f"{x:.{digits - 1}e}")) < 1e6:  # 9999.5 rounds up to 10000
+        return f"{x:.0f}"
+    return f"{x:#.{digits}g}".rstrip(".")  # the # keeps 2.000's zeros; 1235. loses its dot
 
 
 def _exponent(x: float) -> int:
@@ -165,8 +175,8 @@ def _flatten(x: object) -> list[float]:
 
 
 def precision(relations: list[Relation]) -> int:
-    """The fewest significant digits (MIN_DIGITS at least) at which every relation holds."""
-    for digits in range(MIN_DIGITS, 17):
+    """The fewest significant digits (SIGNIFICANT at least) at which every relation holds."""
+    for digits in range(SIGNIFICANT, 17):
         if all(r.holds(digits) for r in relations):
             return digits
     return 17  # a float's every digit: the printed numbers are the floats themselves
@@ -270,7 +280,7 @@ def _shown(M: Matrix) -> tuple[list[int | None], list[int | None]]:
 
 def _cells(M: Matrix, digits: int, dots: tuple[str, str]) -> list[list[str]]:
     rows, cols = _shown(M)
-    return [[(number(M[i][j], digits) if i is not None and j is not None else dots[i is None])
+    return [[(number(M[i][j], digits, exact=True) if i is not None and j is not None else dots[i is None])
              for j in cols] for i in rows]
 
 
@@ -282,7 +292,7 @@ def _equation(segments: Sequence[Sequence[Part]], style: str, digits: int) -> li
             if isinstance(part, str):
                 return _tex_math(part)
             if isinstance(part, float):
-                return _tex_number(number(part, digits))
+                return _tex_number(number(part, digits, exact=True))
             rows = _cells(part, digits, (r"\cdots", r"\vdots"))
             body = r" \\ ".join(" & ".join(_tex_number(c) for c in row) for row in rows)
             return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
@@ -319,7 +329,7 @@ def _text_block(part: Part, digits: int) -> list[str]:
     if isinstance(part, str):
         return [f" {part} " if part in ("−", "⊙") else text_math(part)]
     if isinstance(part, float):
-        return [number(part, digits)]
+        return [number(part, digits, exact=True)]
     cells = _cells(part, digits, ("…", "⋮"))
     width = max(len(c) for row in cells for c in row)
     return ["[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]

@@ -9,10 +9,9 @@ Change ``opt.lr`` between steps for a learning-rate schedule.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 
-from .engine import Value
+from .engine import Value, real
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
@@ -47,12 +46,7 @@ class Optimizer:
 
 def _check(name: str, value: object, what: str, low: float = 0.0, high: float = math.inf) -> float:
     """value as a float in [low, high), else PyTorch's "Invalid ..." ValueError (TypeError: not a number)."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name}: {what} must be a real number, got {type(value).__name__}: {value!r}")
-    try:
-        number = float(value)
-    except OverflowError:  # an int no float holds, such as 10**400
-        number = math.inf
+    number = real(value, f"{name}: {what}")
     if not low <= number < high:
         raise ValueError(f"{name}: Invalid {what}: {value!r}")
     return number

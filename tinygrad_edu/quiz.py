@@ -19,7 +19,7 @@ from typing import TextIO
 
 from .exercises import Question, Verdict
 from .files import read_limited, shorten
-from .trace import number
+from .mathpage import number
 
 __all__ = ["Quiz", "Reply", "ask", "run", "line_editing", "read_answers", "ANSWERS_MAX_BYTES"]
 

@@ -28,7 +28,7 @@ Nothing changes in a loop that does not call it. A call copies two numbers per p
 0.1 ms, against 100 ms or more for a step of the moons walkthrough (``python -m benchmarks.recorder``
 measures both). The page's predictions (accuracy, boundary) are computed by ``write_html``, from the
 values recorded, by the model's float forward pass (``model.describe().forward``), and every number
-it shows is written by ``trace.number``. A long run keeps ``keep`` evenly spaced steps: every s-th
+it shows is written by ``mathpage.number``. A long run keeps ``keep`` evenly spaced steps: every s-th
 (s = 1, 2, 4, ...: the smallest power of two that fits) and the last, so memory and the page stay
 bounded.
 """
@@ -43,12 +43,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import viz
-from .engine import Value
+from .engine import Value, real
 from .files import write_atomic
 from .graphviz_backend import RenderError
+from .mathpage import number
 from .nn import MLP
 from .pages import build, inline_svg
-from .trace import number
 
 __all__ = ["TrainingRecorder", "Snapshot", "KEEP", "GRID"]
 
@@ -190,7 +190,7 @@ class TrainingRecorder:
                 f"{'every step' if total <= CURVE else f'{len(_curve_steps(total))} of them'}.")
 
     def _page_data(self, shots: list[Snapshot]) -> dict:
-        """Everything the page shows, its words and numbers written here (``trace.number``)."""
+        """Everything the page shows, its words and numbers written here (``mathpage.number``)."""
         structure = self.structure
         two_d = structure.sizes[0] == 2
         weights = [structure.position(l, j, i) for l in range(1, len(structure.sizes))
@@ -268,10 +268,7 @@ def _default_predict(nout: int, activation: str, classes: list) -> Callable[[lis
 
 # -- checking input --------------------------------------------------------------------------
 def _real(x: object, what: str) -> float:
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"TrainingRecorder.record: {what} must be a Value or a real number, "
-                    f"got {type(x).__name__}: {x!r}")
+    return real(x, f"TrainingRecorder.record: {what}", "a Value or a real number")
 
 
 def _sequence(x: object, what: str) -> Sequence:
@@ -283,9 +280,7 @@ def _sequence(x: object, what: str) -> Sequence:
 def _point(x: object, nin: int, i: int) -> list[float]:
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) != nin:
         raise ValueError(f"TrainingRecorder: X[{i}] must be a list of the model's {nin} inputs, got {x!r}")
-    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in x):
-        raise TypeError(f"TrainingRecorder: X[{i}] must hold numbers, got {x!r}")
-    return [float(v) for v in x]
+    return [real(v, f"TrainingRecorder: X[{i}][{j}]") for j, v in enumerate(x)]
 
 
 def _order(label: object) -> tuple:

@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .engine import OPS, Value, real, topological_order
+from .mathpage import number
 
 __all__ = ["BackwardStep", "gradients", "trace_backward", "explain", "step_equation", "node_names",
-           "definition", "forward_order", "leaves", "number", "jacobian", "op_text", "op_symbol", "partner",
+           "definition", "forward_order", "leaves", "jacobian", "op_text", "op_symbol", "partner",
            "operand", "shown_steps"]
 
 
@@ -168,27 +169,6 @@ def shown_steps(steps: list[BackwardStep]) -> list[BackwardStep]:
 
 
 # -- writing the derivation ------------------------------------------------------------------
-SIGNIFICANT = 4  # digits every number shows: a product of two is then right to about 3 digits
-
-
-def number(x: float) -> str:
-    """x to SIGNIFICANT significant digits, the one way the project writes a number for a learner:
-    ``2.000``, ``-0.5000``, ``0.002467``, ``1.808e-05``, ``11.00``; a whole part up to a million in
-    full (``12346``, never fewer digits than 4); 0 as ``0``; ``nan``, ``inf`` as Python writes them.
-
-    Every number keeps the same relative precision, so each printed line of arithmetic holds at
-    its printed precision: ``2.000 × 0.002467 = 0.004933``, where fixed decimals would print
-    ``2.0000 × 0.0025 = 0.0049``.
-    """
-    if not math.isfinite(x):
-        return str(x)
-    if x == 0.0:
-        return "0"  # -0.0 too
-    if 10.0 ** SIGNIFICANT <= abs(float(f"{x:.{SIGNIFICANT - 1}e}")) < 1e6:  # 9999.5 rounds up to 10000
-        return f"{x:.0f}"
-    return f"{x:#.{SIGNIFICANT}g}".rstrip(".")  # the # keeps 2.000's zeros; 1235. loses its dot
-
-
 @dataclass(frozen=True)
 class _Style:
     name: Callable[[str], str]  # how a node's name is written

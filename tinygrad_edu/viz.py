@@ -27,6 +27,7 @@ from .blocks import block_graph, draw_blocks
 from .engine import OPS, Value
 from .files import write_atomic
 from .graphviz_backend import TIMEOUT, Picture, draw, mimebundle
+from .mathpage import number
 from .nn import MLP
 from .trace import forward_order, gradients, leaves, node_names, op_symbol
 
@@ -55,14 +56,9 @@ HIGHLIGHT = "#dc2626"  # the node and edge of the current step (backward_frames)
 POSITIVE, NEGATIVE, ZERO = "#2563eb", "#dc2626", "#9ca3af"  # weight colours in draw_mlp
 
 
-def _num(x: float) -> str:
-    """4 significant digits, trailing zeros kept so columns line up; -0 shows as 0."""
-    return format(x + 0.0, "#.4g")
-
-
 def grad_field(grad: float | None) -> str:
     """A Value's grad field in draw_dot: ``grad 0.5010``, or ``grad`` and a blank when not known yet."""
-    return "grad " if grad is None else f"grad {_num(grad)}"
+    return "grad " if grad is None else f"grad {number(grad)}"
 
 
 def _text(s: str) -> graphviz.nohtml:
@@ -146,7 +142,7 @@ def draw_dot(
             dot.node(node_id, _text(names[node]), id=node_id, shape="plaintext", fontcolor="#6b7280",
                      **emphasis)
             continue
-        fields = [_field(names[node]), f"data {_num(node.data)}"]
+        fields = [_field(names[node]), f"data {number(node.data)}"]
         if shown_grads is not None:
             fields.append(grad_field(shown_grads.get(node)))
         label = " | ".join(fields)
@@ -188,7 +184,7 @@ def local_derivative(node: Value, i: int) -> tuple[str, str]:
         what = what.replace("ᵢ", place)
         if op.derivatives[k] != "1":
             what += f" = {op.derivatives[k].replace('ᵢ', place)}"
-    return what, _num(node.local_grads[i])
+    return what, number(node.local_grads[i])
 
 
 def _picture(name: str, rankdir: str, caption: str | None) -> Picture:
@@ -333,7 +329,7 @@ def draw_mlp(model: MLP, inputs: Sequence[float] | None = None, loss: Value | fl
     previous = [f"x{i}" for i in range(nin)]
     with _column(dot, "inputs", previous) as column:
         for i, node_id in enumerate(previous):
-            value = f" = {_num(float(inputs[i]))}" if inputs is not None and numbers else ""
+            value = f" = {number(float(inputs[i]))}" if inputs is not None and numbers else ""
             column.node(node_id, _text(f"x[{i}]{value}"), id=node_id, shape="circle", style="filled",
                         fillcolor=LEAF_FILL)
     for l, (size, activation) in enumerate(zip(structure.sizes[1:], structure.activations), 1):
@@ -342,11 +338,12 @@ def draw_mlp(model: MLP, inputs: Sequence[float] | None = None, loss: Value | fl
             for j, node_id in enumerate(ids):
                 bias = structure.position(l, j)
                 # n1[0] is the neuron whose bias nn labels b1[0] and whose weights w1[0,i]
-                lines = [f"n{l}[{j}]  {activation}", f"b = {_num(values[bias])}"] if numbers else [activation]
+                lines = ([f"n{l}[{j}]  {activation}", f"b = {number(values[bias])}"] if numbers
+                         else [activation])
                 if with_grads:
-                    lines.append(f"∂{L}/∂b = {_num(shown[bias])}")
+                    lines.append(f"∂{L}/∂b = {number(shown[bias])}")
                 if outputs is not None and numbers:
-                    lines.append(f"out = {_num(outputs[l - 1][j])}")
+                    lines.append(f"out = {number(outputs[l - 1][j])}")
                 column.node(node_id, _text("\n".join(lines)), id=f"p{bias}", shape="ellipse")
         for j, node_id in enumerate(ids):
             for i, source in enumerate(previous):
@@ -354,16 +351,16 @@ def draw_mlp(model: MLP, inputs: Sequence[float] | None = None, loss: Value | fl
                 colour, width = weight_pen(values[k], biggest)
                 label = {}
                 if numbers:
-                    text = f"{structure.names[k] or 'w'} = {_num(values[k])}"
+                    text = f"{structure.names[k] or 'w'} = {number(values[k])}"
                     if with_grads:
-                        text += f"\n∂{L}/∂w = {_num(shown[k])}"
+                        text += f"\n∂{L}/∂w = {number(shown[k])}"
                     # decorate: a line from the label to its edge, so each number is clearly one edge's
                     label = {"label": _text(text), "fontcolor": colour, "decorate": "true"}
                 dot.edge(source, node_id, id=f"p{k}", color=colour, penwidth=width, **label)
         previous = ids
     if loss is not None:
-        number = loss.data if isinstance(loss, Value) else float(loss)
-        dot.node("loss", _text(f"{L} = {_num(number)}"), id="loss", shape="box", style="filled",
+        loss_value = loss.data if isinstance(loss, Value) else float(loss)
+        dot.node("loss", _text(f"{L} = {number(loss_value)}"), id="loss", shape="box", style="filled",
                  fillcolor=ROOT_FILL)
         for node_id in previous:
             dot.edge(node_id, "loss", style="dashed", color=ZERO)
