@@ -145,7 +145,7 @@ def test_zero_grad_and_generators_and_changing_lr():
     (lambda: SGD([Value(1.0)], lr=-0.1), ValueError, ["Invalid learning rate", "-0.1"]),
     (lambda: SGD([Value(1.0)], lr=float("nan")), ValueError, ["Invalid learning rate", "nan"]),
     (lambda: SGD([Value(1.0)], lr="0.1"), TypeError, ["SGD", "str"]),
-    (lambda: SGD([Value(1.0)], lr=10**400), ValueError, ["SGD: learning rate", "a float holds"]),  # no float has it
+    (lambda: SGD([Value(1.0)], lr=10**400), ValueError, ["SGD: learning rate", "a float holds"]),
     (lambda: SGD([Value(1.0)], lr=0.1, momentum=-1), ValueError, ["Invalid momentum value", "-1"]),
     (lambda: SGD([Value(1.0)], lr=0.1, weight_decay=-1), ValueError, ["Invalid weight_decay value"]),
     (lambda: SGD([], lr=0.1), ValueError, ["empty parameter list"]),
