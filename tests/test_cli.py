@@ -44,7 +44,7 @@ def test_graph_prints_value_and_gradients_and_writes_the_svg(tmp_path, launcher,
     assert lines[5] == "wrote neuron.svg"
     svg = ET.parse(tmp_path / "neuron.svg").getroot()
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
-    assert {"w", "x", "b", "data -3.000", "grad 0.5010", "tanh"} <= texts
+    assert {"w", "x", "b", "data -3", "grad 0.5010", "tanh"} <= texts
 
 
 def test_forward_only_top_to_bottom_as_dot(tmp_path):
@@ -53,7 +53,7 @@ def test_forward_only_top_to_bottom_as_dot(tmp_path):
     lines = r.stdout.splitlines()
     assert lines == ["x**2 + 3*x = 6.75", "variable         value", "x                  1.5", "wrote g.dot"]
     dot = (tmp_path / "g.dot").read_text()
-    assert "rankdir=TB" in dot and "| grad" not in dot and "x | data 1.500" in dot
+    assert "rankdir=TB" in dot and "| grad" not in dot and 'x | data 1.5"' in dot
 
 
 def test_without_o_nothing_is_written_and_the_last_line_says_how(tmp_path):
@@ -162,7 +162,7 @@ def path_without_dot(tmp_path):
 def test_without_graphviz_svg_is_drawn_and_png_names_both_ways_out(tmp_path, path_without_dot):
     r = run("graph", "x*2", "x=1", "-o", "g.svg", cwd=tmp_path, env=path_without_dot)
     assert r.returncode == 0, r.stderr
-    assert "grad 2.000" in {t.text for t in ET.parse(tmp_path / "g.svg").iter("{http://www.w3.org/2000/svg}text")}
+    assert "grad 2" in {t.text for t in ET.parse(tmp_path / "g.svg").iter("{http://www.w3.org/2000/svg}text")}
     for suffix in ("png", "pdf"):  # a usage error found before any work: one line, exit 2, no table
         r = run("graph", "x*2", "x=1", "-o", f"g.{suffix}", cwd=tmp_path, env=path_without_dot)
         assert r.returncode == 2 and r.stdout == "" and not (tmp_path / f"g.{suffix}").exists()

@@ -47,20 +47,20 @@ SNAPSHOT = """digraph tinygrad_edu {
 \tgraph [bgcolor=white fontname=Courier rankdir=LR]
 \tnode [fontname=Courier fontsize=10]
 \tedge [color="#4b5563" fontname=Courier fontsize=9]
-\tn0 [label="{ a | data 2.000 | grad -0.004023 }" fillcolor="#dbeafe" id=n0 shape=record style=filled]
-\tn1 [label="{ b | data -3.000 | grad 0.002682 }" fillcolor="#dbeafe" id=n1 shape=record style=filled]
-\tn2 [label="{ v1 | data -6.000 | grad 0.001341 }" fillcolor=white id=n2 shape=record style=filled]
+\tn0 [label="{ a | data 2 | grad -0.004023 }" fillcolor="#dbeafe" id=n0 shape=record style=filled]
+\tn1 [label="{ b | data -3 | grad 0.002682 }" fillcolor="#dbeafe" id=n1 shape=record style=filled]
+\tn2 [label="{ v1 | data -6 | grad 0.001341 }" fillcolor=white id=n2 shape=record style=filled]
 \tn2op [label="·" height=0.3 id=n2op margin=0.02 shape=ellipse]
 \tn2op -> n2 [id=n2out]
-\tn0 -> n2op [label="∂(a·b)/∂a = -3.000" id=n2in0]
-\tn1 -> n2op [label="∂(a·b)/∂b = 2.000" id=n2in1]
+\tn0 -> n2op [label="∂(a·b)/∂a = -3" id=n2in0]
+\tn1 -> n2op [label="∂(a·b)/∂b = 2" id=n2in1]
 \tn3 [label=2 fontcolor="#6b7280" id=n3 shape=plaintext]
-\tn4 [label="{ v2 | data -4.000 | grad 0.001341 }" fillcolor=white id=n4 shape=record style=filled]
+\tn4 [label="{ v2 | data -4 | grad 0.001341 }" fillcolor=white id=n4 shape=record style=filled]
 \tn4op [label="+" height=0.3 id=n4op margin=0.02 shape=ellipse]
 \tn4op -> n4 [id=n4out]
-\tn2 -> n4op [label="∂(a + b)/∂a = 1.000" id=n4in0]
+\tn2 -> n4op [label="∂(a + b)/∂a = 1" id=n4in0]
 \tn3 -> n4op [id=n4in1]
-\tn5 [label="{ L | data -0.9993 | grad 1.000 }" fillcolor="#fef3c7" id=n5 shape=record style=filled]
+\tn5 [label="{ L | data -0.9993 | grad 1 }" fillcolor="#fef3c7" id=n5 shape=record style=filled]
 \tn5op [label=tanh height=0.3 id=n5op margin=0.02 shape=ellipse]
 \tn5op -> n5 [id=n5out]
 \tn4 -> n5op [label="∂tanh(u)/∂u = 0.001341" id=n5in0]
@@ -83,9 +83,9 @@ def test_the_same_graph_gives_byte_identical_dot():
 
 def test_svg_has_labels_data_grads_ops_and_local_derivatives(graphviz_backend):
     texts = svg_texts(to_svg(small_graph()[2]))
-    for expected in ("a", "b", "L", "data 2.000", "data -3.000", "data -0.9993", "grad -0.004023",
-                     "grad 0.002682", "grad 1.000", "·", "+", "tanh", "2",
-                     "∂(a·b)/∂a = -3.000", "∂(a·b)/∂b = 2.000", "∂tanh(u)/∂u = 0.001341"):
+    for expected in ("a", "b", "L", "data 2", "data -3", "data -0.9993", "grad -0.004023",
+                     "grad 0.002682", "grad 1", "·", "+", "tanh", "2",
+                     "∂(a·b)/∂a = -3", "∂(a·b)/∂b = 2", "∂tanh(u)/∂u = 0.001341"):
         assert expected in texts
 
 
@@ -93,7 +93,7 @@ def test_forward_only_and_top_to_bottom():
     source = draw_dot(small_graph()[2], rankdir="TB", show_grad=False, show_local_grads=False).source
     assert "rankdir=TB" in source
     assert "| grad" not in source and "∂" not in source
-    assert 'n0 [label="a | data 2.000"' in source  # no braces: one row, top to bottom too
+    assert 'n0 [label="a | data 2"' in source  # no braces: one row, top to bottom too
 
 
 def test_record_characters_in_labels_are_escaped(graphviz_backend):
@@ -108,12 +108,12 @@ def test_frame_options_blank_grads_highlight_and_caption(graphviz_backend):
     dot = draw_dot(L, shown_grads={L: 1.0, a: -0.5}, highlight_node=v1, highlight_edge=(a, v1),
                    caption="∂L/∂a += ∂v1/∂a · ∂L/∂v1")
     source = dot.source
-    assert '"{ a | data 2.000 | grad -0.5000 }"' in source
-    assert '"{ b | data -3.000 | grad  }"' in source  # not computed yet: blank
-    assert 'n2 [label="{ v1 | data -6.000 | grad  }" color="#dc2626"' in source
-    assert ('n0 -> n2op [label="∂(a·b)/∂a = -3.000" color="#dc2626" fontcolor="#dc2626" id=n2in0 penwidth=3]'
+    assert '"{ a | data 2 | grad -0.5 }"' in source
+    assert '"{ b | data -3 | grad  }"' in source  # not computed yet: blank
+    assert 'n2 [label="{ v1 | data -6 | grad  }" color="#dc2626"' in source
+    assert ('n0 -> n2op [label="∂(a·b)/∂a = -3" color="#dc2626" fontcolor="#dc2626" id=n2in0 penwidth=3]'
             in source)
-    assert 'n1 -> n2op [label="∂(a·b)/∂b = 2.000" id=n2in1]' in source
+    assert 'n1 -> n2op [label="∂(a·b)/∂b = 2" id=n2in1]' in source
     assert "∂L/∂a += ∂v1/∂a · ∂L/∂v1" in svg_texts(to_svg(dot))
 
 
@@ -390,8 +390,8 @@ def test_a_local_derivative_is_written_in_terms_of_its_op_never_like_a_gradient(
     """Issue 20: the edge into L read ∂L/∂(w*x + b) = 0.5010, exactly like the gradient of that name."""
     L = parse("tanh(w*x + b)", w=-3, x=2, b=6.88)
     source = draw_dot(L).source
-    assert '"∂(a + b)/∂a = 1.000"' in source and '"∂(a·b)/∂a = 2.000"' in source
-    assert '"∂(a·b)/∂b = -3.000"' in source
+    assert '"∂(a + b)/∂a = 1"' in source and '"∂(a·b)/∂a = 2"' in source
+    assert '"∂(a·b)/∂b = -3"' in source
     assert f'"∂tanh(u)/∂u = {fmt(1 - math.tanh(0.88) ** 2)}"' in source
     assert "∂L/" not in source
     for name, op in OPS.items():  # every op's edges, from the op table
@@ -454,11 +454,11 @@ def test_a_linear_node_is_one_op_with_one_edge_per_input_carrying_its_local_deri
     source = draw_dot(fused_neuron().tanh()).source
     assert source.count("shape=ellipse") == 2  # w·x + b, and tanh
     assert 'n5op [label="w·x + b"' in source
-    for edge in ['n0 -> n5op [label="∂(w·x + b)/∂w₁ = x₁ = 1.400" id=n5in0]',
-                 'n1 -> n5op [label="∂(w·x + b)/∂w₂ = x₂ = 2.000" id=n5in1]',
-                 'n2 -> n5op [label="∂(w·x + b)/∂x₁ = w₁ = -0.5000" id=n5in2]',
-                 'n3 -> n5op [label="∂(w·x + b)/∂x₂ = w₂ = 0.2500" id=n5in3]',
-                 'n4 -> n5op [label="∂(w·x + b)/∂b = 1.000" id=n5in4]']:
+    for edge in ['n0 -> n5op [label="∂(w·x + b)/∂w₁ = x₁ = 1.4" id=n5in0]',
+                 'n1 -> n5op [label="∂(w·x + b)/∂w₂ = x₂ = 2" id=n5in1]',
+                 'n2 -> n5op [label="∂(w·x + b)/∂x₁ = w₁ = -0.5" id=n5in2]',
+                 'n3 -> n5op [label="∂(w·x + b)/∂x₂ = w₂ = 0.25" id=n5in3]',
+                 'n4 -> n5op [label="∂(w·x + b)/∂b = 1" id=n5in4]']:
         assert edge in source
     assert source.count("-> n5op") == 5
 
@@ -469,8 +469,8 @@ def test_a_linear_node_with_number_inputs_numbers_its_weights_by_place():
     w = [Value(0.5, label="w1"), Value(-1.0, label="w2")]
     y = linear([2.0, 3.0], w, Value(0.0, label="b"))  # a first layer: x is data
     source = draw_dot(y).source
-    assert '[label="∂(w·x + b)/∂w₁ = x₁ = 2.000" id=n3in0]' in source
-    assert '[label="∂(w·x + b)/∂w₂ = x₂ = 3.000" id=n3in1]' in source
+    assert '[label="∂(w·x + b)/∂w₁ = x₁ = 2" id=n3in0]' in source
+    assert '[label="∂(w·x + b)/∂w₂ = x₂ = 3" id=n3in1]' in source
     assert source.count("-> n3op") == 3  # w1, w2, b: the numbers take no slot
 
 
@@ -504,7 +504,7 @@ wasmtime.Module.from_file = lambda *args: compiled.append(args) or compile(*args
 os.environ["TINYGRAD_EDU_GRAPHVIZ"] = "wasm"
 from tinygrad_edu import Value, viz
 svgs = [viz.to_svg(Value(float(k), label="x") * 2) for k in range(3)]
-print(len(compiled), "data 4.000" in svgs[2])  # the third graph, x = 2: 2 * 2
+print(len(compiled), "data 4<" in svgs[2])  # the third graph, x = 2: 2 * 2
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["1", "True"], done.stderr  # the first render compiles, no other

@@ -303,7 +303,7 @@ def test_main_svg_dir_writes_one_file_per_picture_with_the_step_in_its_name(tmp_
     assert (f"Pictures of the backward pass, one step per picture: {tmp_path}/chain_rule-step3-00.svg … "
             f"{frames[-1]} ({len(frames)} files)") in out
     width, height = svg_size(picture)  # left to right it was 3418 x 265 points; top to bottom ~2:1
-    assert 0.5 < width / height < 2.2  # 2.2: monospace labels, the same width in every viewer (viz.FONT)
+    assert 0.5 < width / height < 2
 
 
 

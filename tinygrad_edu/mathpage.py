@@ -84,7 +84,7 @@ def number(x: float, digits: int = SIGNIFICANT, *, exact: bool = False) -> str:
     Every number keeps the same relative precision, so each printed line of arithmetic holds at
     its printed precision: ``2.000 × 0.002467 = 0.004933``, where fixed decimals would print
     ``2.0000 × 0.0025 = 0.0049``. ``exact=True``: a number that fewer digits give exactly (an input
-    0.09, a target 1) is written so, as the data it is (what a page of matrices shows).
+    0.09, a target 1) is written so, as the data it is (a page's matrices, a picture's boxes and edges).
     """
     if not math.isfinite(x):
         return str(x)

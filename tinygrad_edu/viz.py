@@ -58,7 +58,7 @@ POSITIVE, NEGATIVE, ZERO = "#2563eb", "#dc2626", "#9ca3af"  # weight colours in 
 
 def grad_field(grad: float | None) -> str:
     """A Value's grad field in draw_dot: ``grad 0.5010``, or ``grad`` and a blank when not known yet."""
-    return "grad " if grad is None else f"grad {number(grad)}"
+    return "grad " if grad is None else f"grad {number(grad, exact=True)}"
 
 
 def _text(s: str) -> graphviz.nohtml:
@@ -142,7 +142,8 @@ def draw_dot(
             dot.node(node_id, _text(names[node]), id=node_id, shape="plaintext", fontcolor="#6b7280",
                      **emphasis)
             continue
-        fields = [_field(names[node]), f"data {number(node.data)}"]
+        # exact: an input 0.02 reads "0.02", not "0.02000" (a narrower box); others keep 4 digits
+        fields = [_field(names[node]), f"data {number(node.data, exact=True)}"]
         if shown_grads is not None:
             fields.append(grad_field(shown_grads.get(node)))
         label = " | ".join(fields)
@@ -184,7 +185,7 @@ def local_derivative(node: Value, i: int) -> tuple[str, str]:
         what = what.replace("ᵢ", place)
         if op.derivatives[k] != "1":
             what += f" = {op.derivatives[k].replace('ᵢ', place)}"
-    return what, number(node.local_grads[i])
+    return what, number(node.local_grads[i], exact=True)
 
 
 def _picture(name: str, rankdir: str, caption: str | None) -> Picture:
