@@ -422,10 +422,11 @@ def _node(data: float, op: str, a: Value, b: Value | None, da: float, db: float 
     ``Value(data, (a, b), (da, db))``; here the two pairs are four arguments, because building
     two tuples per op costs about 8% of a training step (measured), and backward reads the slots."""
     if _open_blocks:  # some no_grad() or scope() block is open (in some thread)
-        if not _grad_enabled.get():
+        enabled, names = _blocks_say.get()
+        if not enabled:
             return _detached(data)
         out = _new(Value)
-        out._names = _new_names.get()  # ("", scope): one tuple per scope block, none per node
+        out._names = names  # ("", scope): one tuple per scope block, none per node
     else:
         out = _new(Value)
         out._names = ""
@@ -448,10 +449,11 @@ def _many(data: float, op: str, inputs: tuple[Value, ...], local_grads: tuple[fl
     local derivatives in two tuples. ``depth`` is the deepest input's, when the caller knows it;
     ``layout`` as ``_ManyInputs`` keeps it."""
     if _open_blocks:
-        if not _grad_enabled.get():
+        enabled, names = _blocks_say.get()
+        if not enabled:
             return _detached(data)
         out = _new(_ManyInputs)
-        out._names = _new_names.get()
+        out._names = names
     else:
         out = _new(_ManyInputs)
         out._names = ""
@@ -471,7 +473,7 @@ def _leaf(out: Value, data: float) -> Value:
     """A leaf's fields: a Value the user made, a constant, or an op's value inside no_grad()."""
     out.data = data
     out.grad = 0.0
-    out._names = _new_names.get() if _open_blocks else ""
+    out._names = _blocks_say.get()[1] if _open_blocks else ""
     out.op = ""
     out.depth = 0
     out._a = out._b = None
@@ -852,20 +854,22 @@ def arguments(node: Value, inputs: Sequence) -> tuple:
 
 
 # -- no_grad and scope ------------------------------------------------------------------
-# Each thread / async task has its own switch and scope (ContextVars). Ops read them only while
-# some no_grad() or scope() block is open anywhere, so the common path pays one global load.
-_grad_enabled: ContextVar[bool] = ContextVar("tinygrad_edu_grad_enabled", default=True)
-# A new node's _names: "" outside any scope, ("", scope) inside one (shared by the nodes made there).
-_new_names: ContextVar[str | tuple[str, str]] = ContextVar("tinygrad_edu_scope", default="")
+# Each thread / async task has its own switch and scope: what its open blocks say, (grad enabled,
+# a new node's _names: "" outside any scope, ("", scope) inside one, shared by the nodes made there).
+# One ContextVar for both, read only while some block is open anywhere (the common path pays one
+# global load): inside a chain layer's scope a second read cost ~5% of the forward pass (measured).
+_blocks_say: ContextVar[tuple[bool, str | tuple[str, str]]] = ContextVar("tinygrad_edu_blocks",
+                                                                         default=(True, ""))
 _open_blocks = 0  # no_grad() and scope() blocks open, in every thread
 _blocks_lock = threading.Lock()
 
 
 @contextmanager
-def _block(var: ContextVar[Any], value: object) -> Iterator[None]:
-    """Set var to value for the block, and count the block as open."""
+def _block(*, enabled: bool = True, names: tuple[str, str] | None = None) -> Iterator[None]:
+    """For the block: grad off (enabled=False) or new nodes in a scope; counted as open."""
     global _open_blocks
-    token = var.set(value)
+    was_enabled, was_names = _blocks_say.get()
+    token = _blocks_say.set((was_enabled and enabled, was_names if names is None else names))
     with _blocks_lock:
         _open_blocks += 1
     try:
@@ -873,7 +877,7 @@ def _block(var: ContextVar[Any], value: object) -> Iterator[None]:
     finally:
         with _blocks_lock:
             _open_blocks -= 1
-        var.reset(token)
+        _blocks_say.reset(token)
 
 
 def no_grad() -> AbstractContextManager[None]:
@@ -881,12 +885,12 @@ def no_grad() -> AbstractContextManager[None]:
     ``backward()`` on such a value is an error). Use it for inference and plotting:
     ``with no_grad(): score = model(x)``.
     """
-    return _block(_grad_enabled, False)
+    return _block(enabled=False)
 
 
 def is_grad_enabled() -> bool:
     """False inside a ``no_grad()`` block (in this thread), True otherwise."""
-    return _grad_enabled.get()
+    return _blocks_say.get()[0]
 
 
 def scope(name: str) -> AbstractContextManager[None]:
@@ -894,7 +898,7 @@ def scope(name: str) -> AbstractContextManager[None]:
     ``with scope("block1"): with scope("attention"): ...`` gives "block1/attention" (as TensorBoard's
     name scopes). Outside any scope ``node.scope`` is "". It costs nothing while no scope is open.
     """
-    return _block(_new_names, ("", _nested(name)))
+    return _block(names=("", _nested(name)))
 
 
 def put_in_scope(name: str, nodes: Iterable[Value]) -> None:
@@ -911,7 +915,7 @@ def _nested(name: str) -> str:
     """The scope ``name`` opened now: inside the scope open here, if any."""
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"scope(name): name must be a non-empty str without '/', got {name!r}")
-    outer = _new_names.get()
+    outer = _blocks_say.get()[1]
     return f"{outer[1]}/{name}" if outer else name
 
 
