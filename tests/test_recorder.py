@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.browser import open_page
-from tinygrad_edu import viz
+from tinygrad_edu import Value, viz
 from tinygrad_edu.datasets import make_moons
 from tinygrad_edu.graphviz_backend import GraphvizNotFoundError
 from tinygrad_edu.losses import hinge
@@ -101,6 +101,64 @@ def test_a_long_run_keeps_evenly_spaced_steps_and_the_last():
     assert len(recorder.losses) == 1000
 
 
+class Threshold:
+    """Says 1 where w·x + b > 0, else 0: a model that is no MLP, with parameters() and predict(x)."""
+
+    def __init__(self):
+        self.w, self.b = Value(-0.5, label="w"), Value(0.1, label="b")
+
+    def parameters(self):
+        return [self.w, self.b]
+
+    def predict(self, x):
+        return int(self.w.data * x + self.b.data > 0)
+
+
+def train_threshold(steps=3):
+    model, X, y = Threshold(), [1.0, 2.0, -1.0, -2.0], [1, 1, 0, 0]
+    recorder, optimizer, seen = TrainingRecorder(model, X, y), SGD(model.parameters(), lr=0.05), []
+    for _ in range(steps):
+        seen.append([model.predict(x) for x in X])  # what it says before the step
+        J = sum((model.w * x + model.b - t) ** 2 for x, t in zip(X, y))
+        optimizer.zero_grad()
+        J.backward()
+        optimizer.step()
+        recorder.record(J, optimizer.lr)
+    return model, recorder, seen
+
+
+def test_a_model_that_is_no_mlp_is_recorded_with_its_own_predict(tmp_path):
+    model, recorder, seen = train_threshold()
+    trained = [p.data for p in model.parameters()]
+    data = page_data(recorder.write_html(tmp_path / "run.html"))
+    assert [p.data for p in model.parameters()] == trained  # the recorded values were put back
+    assert data["names"] == ["w", "b"] and data["examples"] == [["1.0", "1"], ["2.0", "1"], ["-1.0", "0"],
+                                                                 ["-2.0", "0"]]
+    assert [s["said"] for s in data["steps"]] == [[str(c) for c in said] for said in seen]
+    assert seen[0] != seen[-1]  # it learned something, so the steps differ
+    right = [sum(s == t for s, t in zip(said, [1, 1, 0, 0])) for said in seen]
+    assert [s["acc"] for s in data["steps"]] == [f"{100 * r / 4:.1f}%" for r in right]
+    assert "colour" not in data["steps"][0]  # no picture to paint
+    assert data["missing"] == "(a picture of the network is drawn for an nn.MLP)"
+
+
+def test_the_page_of_a_model_that_is_no_mlp_shows_what_it_says_of_its_examples(browser, tmp_path):
+    page, blocked, _ = browser
+    _, recorder, seen = train_threshold()
+    errors = open_page(page, recorder.write_html(tmp_path / "run.html"))
+    rows = ("() => [...document.querySelectorAll('#examples tr')]"
+            ".map(r => [...r.cells].map(c => c.textContent))")
+    marks = {True: "✓", False: "✗"}
+    examples = zip([1.0, 2.0, -1.0, -2.0], [1, 1, 0, 0], seen[0])
+    assert page.evaluate(rows) == [["example", "label", "the model says"]] + [
+        [str(x), str(t), f"{s} {marks[s == t]}"] for x, t, s in examples]
+    page.keyboard.press("End")
+    assert page.evaluate(rows)[1][2].startswith(str(seen[-1][0]))
+    assert page.inner_text("#update").startswith(("w:  w ← w − α·∂L/∂w = ", "b:  w ← w − α·∂L/∂w = "))
+    assert page.inner_text("#network") == "(a picture of the network is drawn for an nn.MLP)"
+    assert errors == [] and blocked == []
+
+
 def test_keep_bounds_what_is_held():
     X, y, model = moons()
     recorder = TrainingRecorder(model, X, y, keep=4)
@@ -113,8 +171,12 @@ def test_keep_bounds_what_is_held():
 
 def test_bad_input_is_refused_clearly():
     X, y, model = moons()
-    with pytest.raises(TypeError, match="model must be a tinygrad_edu.nn.MLP, got Neuron"):
+    with pytest.raises(TypeError, match=r"model must be a tinygrad_edu.nn.MLP, or have parameters\(\) and "
+                                        r"predict\(x\) -> label; got Neuron"):
         TrainingRecorder(Neuron(2), X, y)
+    with pytest.raises(TypeError, match="predict= turns an nn.MLP's outputs into a label; a Threshold "
+                                        r"predicts with its own predict\(x\)"):
+        TrainingRecorder(Threshold(), [1.0], [1], predict=lambda outputs: 1)
     with pytest.raises(ValueError, match=r"X\[0\] must be a list of the model's 2 inputs, got \[1.0\]"):
         TrainingRecorder(model, [[1.0]], [1])
     with pytest.raises(ValueError, match="as long as each other, got 24 points and 3 labels"):

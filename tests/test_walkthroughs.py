@@ -433,6 +433,21 @@ def test_digits_html_records_adam_and_a_confusion_matrix(tmp_path):
     assert sum(map(sum, data["steps"][-1]["confusion"])) == 210
 
 
+def test_attention_html_records_its_run_and_what_it_says_of_held_out_sequences(tmp_path):
+    tour = attention.tour(max_steps=4, goal=0.0, html=tmp_path / "attention.html")  # 4 steps: not solved
+    play(tour)
+    data = recorded(tour.page)
+    assert data["total"] == 4 and len(data["steps"]) == 4 and not data["steps"][0]["plain"]  # Adam
+    assert len(data["names"]) == len(tour.model.parameters()) and data["names"][0] == "E[0,0]"
+    shown = tour.test[:8]  # the page's examples: the first held-out sequences, reversed
+    assert data["examples"] == [[" ".join(map(str, s)), " ".join(map(str, s[::-1]))] for s in shown]
+    reference = attention.tour()
+    reference.out = io.StringIO()
+    for _ in range(6):  # to the update of Wv: where training starts
+        reference.next()
+    assert data["steps"][0]["said"] == [" ".join(map(str, reference.model.predict(s))) for s in shown]
+
+
 def test_main_passes_html_to_the_walkthrough(tmp_path, capsys):
     def small(seed=0, **options):
         return moons.Moons(seed=seed, n=20, steps=3, **options)
@@ -442,7 +457,7 @@ def test_main_passes_html_to_the_walkthrough(tmp_path, capsys):
     assert len(recorded(tmp_path / "run.html")["steps"]) == 3
 
 
-@pytest.mark.parametrize("name", ["moons", "digits"])
+@pytest.mark.parametrize("name", ["moons", "digits", "attention"])
 def test_a_bad_html_path_is_a_usage_error_before_training(tmp_path, name):
     (tmp_path / "folder.html").mkdir()
     for bad, message in ((tmp_path / "run.txt", "the file name should end in .html"),

@@ -5,10 +5,11 @@ what that line is made of: the loss L, each parameter's value W before the step,
 ∂L/∂W, its value after the step, and α. ``write_html(path)`` turns the run into one self-contained
 page (``web/training.html`` filled by the page kit, ``tinygrad_edu.pages``; no network, no script
 from a CDN) with a slider and play / pause over the steps; for the step shown: the loss curve up to
-it, the decision boundary over the data (2-D inputs; a confusion matrix otherwise), the whole
-network (``draw_mlp(model, numbers=False)``, fitted to its panel, zoomable) with every weight as
-colour and width, its w, ∂L/∂w and update where the pointer is, and the update of one weight (the
-one clicked, or the one with the largest |∂L/∂w|) with its numbers,
+it, the decision boundary over the data (2-D inputs; a confusion matrix otherwise; for a model that
+is no MLP, its first examples and what it says of them), the whole network (``draw_mlp(model,
+numbers=False)``, fitted to its panel, zoomable; an MLP's) with every weight as colour and width,
+its w, ∂L/∂w and update where the pointer is, and the update of one weight (the one clicked, or the
+one with the largest |∂L/∂w|) with its numbers,
 
     w ← w − α·∂L/∂w = 0.5700 − 0.1000 × 0.9700 = 0.4730
 
@@ -60,6 +61,7 @@ KEEP = 100
 # a smooth picture. 24² points × 100 steps through a 337-weight network is ~1 s of write_html.
 GRID = 24
 CURVE = 1000  # the loss curve: at most this many points (every step for runs up to 1000 steps)
+EXAMPLES = 8  # a model that is no MLP: the examples whose answers the page shows at each step
 
 
 @dataclass(frozen=True)
@@ -86,24 +88,34 @@ class Snapshot:
 
 
 class TrainingRecorder:
-    """Records a training run of an ``nn.MLP`` on data ``X`` with labels ``y``, one ``record`` a step.
+    """Records a training run of a model on data ``X`` with labels ``y``, one ``record`` a step.
 
-    ``predict(outputs) -> label`` turns the model's outputs (a list of floats) into a label; by
-    default one output is a score (the larger label when it is > 0, or > 0.5 after a sigmoid, the
-    smaller otherwise) and several outputs are class scores 0, 1, ... (the largest wins). ``keep``
+    For an ``nn.MLP``, ``predict(outputs) -> label`` turns the model's outputs (a list of floats) into
+    a label; by default one output is a score (the larger label when it is > 0, or > 0.5 after a
+    sigmoid, the smaller otherwise) and several outputs are class scores 0, 1, ... (the largest wins).
+    Any other model with ``parameters()`` and ``predict(x) -> label`` (the attention walkthrough's
+    ``Reverser``) is recorded too: its page has no picture of a network, and shows its first examples
+    with what the model says at each step (``predict`` run with the step's parameter values). ``keep``
     is the number of steps held (and shown on the page), evenly spaced, plus the last.
     """
 
-    def __init__(self, model: MLP, X: Sequence[Sequence[float]], y: Sequence, *, keep: int = KEEP,
+    def __init__(self, model: object, X: Sequence, y: Sequence, *, keep: int = KEEP,
                  predict: Callable[[list[float]], object] | None = None) -> None:
-        if not isinstance(model, MLP):
-            raise TypeError(f"TrainingRecorder: model must be a tinygrad_edu.nn.MLP, "
-                            f"got {type(model).__name__}")
         self.model = model
-        self.structure = model.describe()
-        self._params = model.parameters()
-        nin, nout = self.structure.sizes[0], self.structure.sizes[-1]
-        self.X = [_point(x, nin, i) for i, x in enumerate(_sequence(X, "X"))]
+        self.structure = model.describe() if isinstance(model, MLP) else None
+        if self.structure is not None:
+            self._params = list(model.parameters())  # type: ignore[attr-defined]
+            nin = self.structure.sizes[0]
+            self.X = [_point(x, nin, i) for i, x in enumerate(_sequence(X, "X"))]
+        else:
+            if not all(callable(getattr(model, name, None)) for name in ("parameters", "predict")):
+                raise TypeError(f"TrainingRecorder: model must be a tinygrad_edu.nn.MLP, or have "
+                                f"parameters() and predict(x) -> label; got {type(model).__name__}")
+            if predict is not None:
+                raise TypeError("TrainingRecorder: predict= turns an nn.MLP's outputs into a label; "
+                                f"a {type(model).__name__} predicts with its own predict(x)")
+            self._params = list(model.parameters())  # type: ignore[attr-defined]
+            self.X = list(_sequence(X, "X"))
         self.y = list(_sequence(y, "y"))
         if not self.X or len(self.X) != len(self.y):
             raise ValueError(f"TrainingRecorder: X and y must be non-empty and as long as each other, "
@@ -113,8 +125,13 @@ class TrainingRecorder:
             raise ValueError(f"TrainingRecorder: keep must be a whole number ≥ 2, got {keep!r}")
         self.keep = int(whole)
         self.classes = sorted(set(self.y), key=_order)
-        self.predict = predict or _default_predict(nout, self.structure.activations[-1], self.classes)
-        self.names = list(self.structure.names)
+        if self.structure is not None:
+            nout = self.structure.sizes[-1]
+            self.predict = predict or _default_predict(nout, self.structure.activations[-1], self.classes)
+            self.names = list(self.structure.names)
+        else:
+            self.predict = model.predict  # type: ignore[attr-defined]
+            self.names = [p.label or f"parameter {k}" for k, p in enumerate(self._params)]
         self.losses: list[float] = []  # every step's loss
         self.lrs: list[float] = []  # every step's α
         self.stride = 1  # the steps held are 1, 1 + stride, 1 + 2·stride, ...
@@ -154,14 +171,26 @@ class TrainingRecorder:
 
     def _predictions(self, snapshot: Snapshot) -> tuple[float, list]:
         if snapshot.step not in self._accuracy:
-            said = [self.predict(list(out)) for out in self._outputs(snapshot, self.X)]
+            said = self._said(snapshot, self.X)
             right = sum(s == t for s, t in zip(said, self.y))
             self._accuracy[snapshot.step] = (right / len(self.y), said)
         return self._accuracy[snapshot.step]
 
-    def _outputs(self, snapshot: Snapshot, points: list[list[float]]) -> list[tuple[float, ...]]:
-        """The model's outputs at each point, with the parameters before ``snapshot``'s step."""
-        return list(zip(*self.structure.forward(snapshot.before, points)[-1]))
+    def _said(self, snapshot: Snapshot, points: list) -> list:
+        """What the model says at each point, with the parameters before ``snapshot``'s step: an
+        MLP's float forward pass, or another model's own predict() with those values put in place
+        for the call (and the values of now put back)."""
+        if self.structure is not None:
+            outputs = zip(*self.structure.forward(snapshot.before, points)[-1])
+            return [self.predict(list(out)) for out in outputs]
+        now = [p.data for p in self._params]
+        try:
+            for p, v in zip(self._params, snapshot.before):
+                p.data = v
+            return [self.predict(x) for x in points]
+        finally:
+            for p, v in zip(self._params, now):
+                p.data = v
 
     def write_html(self, path: str | Path, title: str | None = None) -> Path:
         """Write the page that plays the run (see the module's docstring); returns the path."""
@@ -170,11 +199,13 @@ class TrainingRecorder:
             raise ValueError("write_html: nothing recorded yet; call record(loss, lr) once per training step")
         data = self._page_data(shots)
         data["kept"] = self._kept_note()
-        try:
-            # drawn once, structure only: the page colours each weight per step and shows its numbers
-            picture, data["missing"] = inline_svg(viz.to_svg(viz.draw_mlp(self.model, numbers=False))), ""
-        except RenderError as missing:  # no Graphviz, or too slow: the rest of the page needs no picture
-            picture, data["missing"] = "", f"(no picture of the network: {str(missing).splitlines()[0]})"
+        picture, data["missing"] = "", "(a picture of the network is drawn for an nn.MLP)"
+        if isinstance(self.model, MLP):
+            try:
+                # drawn once, structure only: the page colours each weight per step and shows its numbers
+                picture, data["missing"] = inline_svg(viz.to_svg(viz.draw_mlp(self.model, numbers=False))), ""
+            except RenderError as missing:  # no Graphviz, or too slow: the rest of the page needs no picture
+                data["missing"] = f"(no picture of the network: {str(missing).splitlines()[0]})"
         page = build("training", title or f"Training {self.model!r}", data, picture)
         return write_atomic(path, page)
 
@@ -192,9 +223,12 @@ class TrainingRecorder:
     def _page_data(self, shots: list[Snapshot]) -> dict:
         """Everything the page shows, its words and numbers written here (``mathpage.number``)."""
         structure = self.structure
-        two_d = structure.sizes[0] == 2
-        weights = [structure.position(l, j, i) for l in range(1, len(structure.sizes))
-                   for j in range(structure.sizes[l]) for i in range(structure.sizes[l - 1])]
+        two_d = structure is not None and structure.sizes[0] == 2
+        # the weights (the rest are biases); every parameter of a model that is no MLP
+        weights = (list(range(len(self._params))) if structure is None else
+                   [structure.position(l, j, i) for l in range(1, len(structure.sizes))
+                    for j in range(structure.sizes[l]) for i in range(structure.sizes[l - 1])])
+        examples = self.X[:EXAMPLES] if structure is None else []
         steps = _curve_steps(len(self.losses))
         finite = [x for x in self.losses if math.isfinite(x)] or [0.0]
         low, high = min(finite), max(finite)
@@ -207,6 +241,8 @@ class TrainingRecorder:
                      "lowText": number(min(low, 0.0) if not log else low), "highText": number(high)},
             "steps": [],
         }
+        if examples:
+            data["examples"] = [[_label(x), _label(t)] for x, t in zip(examples, self.y)]
         if two_d:
             box = _box(self.X)
             data["box"], data["grid"] = box, GRID
@@ -214,22 +250,24 @@ class TrainingRecorder:
             centres = _grid(box)
         for shot in shots:
             accuracy, said = self._predictions(shot)
-            biggest = max((abs(shot.before[k]) for k in weights if math.isfinite(shot.before[k])),
-                          default=0.0)
-            pens = [viz.weight_pen(shot.before[k], biggest or 1.0) for k in weights]
             step = {"k": shot.step, "loss": number(shot.loss), "lossValue": _finite(shot.loss),
                     "lr": number(shot.lr),
                     "acc": f"{100 * accuracy:.1f}%", "plain": shot.plain,
                     "w": _texts(shot.before), "g": _texts(shot.grads), "a": _texts(shot.after),
-                    "largest": max(range(len(shot.grads)), key=lambda i: _magnitude(shot.grads[i])),
-                    "colour": "".join(str(data["palette"].index(colour)) for colour, _ in pens),
-                    "width": [float(width) for _, width in pens]}
+                    "largest": max(range(len(shot.grads)), key=lambda i: _magnitude(shot.grads[i]))}
+            if structure is not None:  # each weight's pen in the picture
+                biggest = max((abs(shot.before[k]) for k in weights if math.isfinite(shot.before[k])),
+                              default=0.0)
+                pens = [viz.weight_pen(shot.before[k], biggest or 1.0) for k in weights]
+                step["colour"] = "".join(str(data["palette"].index(colour)) for colour, _ in pens)
+                step["width"] = [float(width) for _, width in pens]
             if not shot.plain:
                 step["d"] = [number(a - w) for w, a in zip(shot.before, shot.after)]
-            if two_d:
+            if examples:
+                step["said"] = [_label(s) for s in said[:len(examples)]]
+            elif two_d:
                 index = {c: _CELL[i] for i, c in enumerate(self.classes)}
-                cells = (self.predict(list(out)) for out in self._outputs(shot, centres))
-                step["cells"] = "".join(index.get(c, "?") for c in cells)
+                step["cells"] = "".join(index.get(c, "?") for c in self._said(shot, centres))
                 step["wrong"] = [i for i, (s, t) in enumerate(zip(said, self.y)) if s != t]
             else:
                 where = {c: i for i, c in enumerate(self.classes)}
@@ -281,6 +319,13 @@ def _point(x: object, nin: int, i: int) -> list[float]:
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) != nin:
         raise ValueError(f"TrainingRecorder: X[{i}] must be a list of the model's {nin} inputs, got {x!r}")
     return [real(v, f"TrainingRecorder: X[{i}][{j}]") for j, v in enumerate(x)]
+
+
+def _label(x: object) -> str:
+    """An example or a label as the page writes it: a sequence as its items with spaces (2 0 4 1)."""
+    if isinstance(x, Sequence) and not isinstance(x, str):
+        return " ".join(map(str, x))
+    return str(x)
 
 
 def _order(label: object) -> tuple:

@@ -8,7 +8,9 @@ an MLP and the output logits, then the loss. The task is generated in code: reve
 walkthrough's Z − t once more), the gradient reaching the attention weights Wq, Wk and Wv, and one
 update of Wv, each formula checked against the engine. Then the model trains for a few seconds with
 Adam, until batch after batch comes out right; it reverses every held-out sequence, and shows what its
-attention learned.
+attention learned. With --html FILE the training run is written as a page that plays it, step by
+step (tinygrad_edu.recorder): the loss, each parameter's update, and what the model says of the first
+held-out sequences.
 """
 
 from __future__ import annotations
@@ -18,18 +20,23 @@ import itertools
 import math
 import random
 import time
+from pathlib import Path
 
 from tinygrad_edu import Value, engine, no_grad, scope
 from tinygrad_edu.blocks import block_graph
 from tinygrad_edu.exercises import Exercise
 from tinygrad_edu.losses import cross_entropy, softmax
 from tinygrad_edu.optim import SGD, Adam
+from tinygrad_edu.recorder import TrainingRecorder
 from tinygrad_edu.trace import forward_order, jacobian
 from tinygrad_edu.viz import draw_dot
-from tinygrad_edu.walkthroughs.command import main
+from tinygrad_edu.walkthroughs.command import TRAINING_PAGE, main
 from tinygrad_edu.walkthroughs.tour import RANKDIR, Tour, step
 
 Matrix = list[list[Value]]
+OPTIONS = TRAINING_PAGE  # --html FILE: the page that plays the training run
+# --html: the held-out sequences the page's accuracy is measured on (~1 ms a sequence, per step kept)
+PAGE_EXAMPLES = 16
 
 
 def _matrix(rng: random.Random, rows: int, columns: int, name: str, scale: float) -> Matrix:
@@ -136,8 +143,9 @@ class Attention(Tour):
 
     def __init__(self, seed: int = 0, digits: int = 5, length: int = 4, d: int = 8, hidden: int = 16,
                  batch_size: int = 8, lr: float = 0.03, patience: int = 25, max_steps: int = 400,
-                 goal: float = 1.0) -> None:
+                 goal: float = 1.0, html: str | Path | None = None) -> None:
         super().__init__()
+        self.html = html  # where to write the page that plays the training run, when set
         self.rng = random.Random(seed)
         sequences = list(itertools.product(range(digits), repeat=length))
         self.rng.shuffle(sequences)
@@ -363,6 +371,9 @@ class Attention(Tour):
             {self.patience} batches in a row come out reversed exactly (at most {self.max_steps} steps).
         """)
         optimizer = Adam(self.model.parameters(), lr=self.lr)
+        shown = self.test[:PAGE_EXAMPLES]
+        targets = [seq[::-1] for seq in shown]
+        recorder = None if self.html is None else TrainingRecorder(self.model, shown, targets)
         start, in_a_row = time.perf_counter(), 0
         for k in range(1, self.max_steps + 1):
             batch = self.rng.sample(self.train_set, self.batch_size)
@@ -372,6 +383,8 @@ class Attention(Tour):
             optimizer.zero_grad()
             J.backward()
             optimizer.step()
+            if recorder is not None:
+                recorder.record(J, optimizer.lr)
             self.progress(k, self.max_steps, f"loss {J.data:.4f}, {in_a_row} batches in a row right")
             if in_a_row == self.patience:
                 break
@@ -382,6 +395,9 @@ class Attention(Tour):
                  f"{self.initial_accuracy:.1%}).")
         self.verify(f"at least {self.goal:.0%} of the held-out sequences reversed",
                     self.test_accuracy >= self.goal, f"{self.test_accuracy:.1%}")
+        if recorder is not None and self.html is not None:
+            self.page = recorder.write_html(self.html, title="Attention: one head learns to reverse digits")
+            self.say(f"The training run, step by step: {self.page} (open it in a browser, no network needed)")
 
     @step("What the attention learned: position i reads position 3 − i")
     def learned(self) -> None:

@@ -26,7 +26,7 @@ from .tour import Tour
 __all__ = ["demo", "listing", "main", "run", "TRAINING_PAGE"]
 
 OPTIONS = "[--no-pause] [--seed N] [--notebook FILE]"  # every walkthrough's; NAME --help lists the rest
-# A walkthrough that trains a network (moons, digits) takes --html FILE: its OPTIONS (see main)
+# A walkthrough that trains a model (moons, digits, attention) takes --html FILE: its OPTIONS (see main)
 TRAINING_PAGE = {"--html": {
     "type": argument(output_file, suffixes=(".html",)), "metavar": "FILE",
     "help": "write a page (FILE.html, offline) that plays the training run step by step"}}

@@ -41,6 +41,7 @@
     g.addEventListener("mouseleave", function () { $("tip").hidden = true; });
   });
   function paint(s) {  // each weight's colour and width at this step (viz.weight_pen's, from Python)
+    if (!s.colour) return;  // no picture: a model that is no MLP
     data.weights.forEach(function (k, i) {
       var g = drawn[k];
       if (!g) return;
@@ -124,9 +125,14 @@
   curve.appendChild(done);
   curve.appendChild(dot);
 
-  // -- the predictions: a decision boundary (2-D inputs) or a confusion matrix ---------------
-  var box = $("predictions"), canvas = null, table = null;
-  if (data.grid) {
+  // -- the predictions: a decision boundary (2-D inputs), the first examples, or a confusion matrix
+  var box = $("predictions"), canvas = null, table = null, examples = null;
+  if (data.examples) {
+    $("predictions-title").textContent = "The first examples: what the model says";
+    examples = document.createElement("table");
+    examples.id = "examples";
+    box.appendChild(examples);
+  } else if (data.grid) {
     $("predictions-title").textContent = "Decision boundary";
     canvas = document.createElement("canvas");
     canvas.id = "boundary"; canvas.width = 312; canvas.height = 312;
@@ -164,14 +170,27 @@
       ctx.lineWidth = wrong[i] ? 2 : 0.5; ctx.strokeStyle = wrong[i] ? "#000000" : "#ffffff"; ctx.stroke();
     });
   }
+  function cell(tag, text, className) {
+    var el = document.createElement(tag);
+    el.textContent = text;  // a label or an example is text, whatever characters it holds
+    if (className) el.className = className;
+    return el;
+  }
+  function said(s) {  // each example, its label, and what the model says at this step
+    examples.textContent = "";
+    var head = document.createElement("tr");
+    ["example", "label", "the model says"].forEach(function (t) { head.appendChild(cell("th", t)); });
+    examples.appendChild(head);
+    data.examples.forEach(function (e, i) {
+      var tr = document.createElement("tr"), right = s.said[i] === e[1];
+      tr.appendChild(cell("td", e[0]));
+      tr.appendChild(cell("td", e[1]));
+      tr.appendChild(cell("td", s.said[i] + (right ? " ✓" : " ✗"), right ? "diagonal" : ""));
+      examples.appendChild(tr);
+    });
+  }
   function confusion(s) {
     table.textContent = "";
-    function cell(tag, text, className) {
-      var el = document.createElement(tag);
-      el.textContent = text;  // a class label is text, whatever characters it holds
-      if (className) el.className = className;
-      return el;
-    }
     var head = document.createElement("tr");
     head.appendChild(cell("th", ""));
     data.classes.forEach(function (c) { head.appendChild(cell("th", c)); });
@@ -199,7 +218,7 @@
       dot.setAttribute("cy", cy(s.lossValue));
     }
     paint(s);
-    if (canvas) boundary(s); else confusion(s);
+    if (examples) said(s); else if (canvas) boundary(s); else confusion(s);
     update(s);
   }
   function pause() {
