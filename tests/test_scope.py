@@ -7,7 +7,7 @@ import pytest
 
 import tinygrad_edu
 from tinygrad_edu import engine
-from tinygrad_edu.engine import Value, no_grad, put_in_scope, scope, topological_order
+from tinygrad_edu.engine import Value, no_grad, scope, topological_order
 from tinygrad_edu.nn import MLP
 
 
@@ -79,10 +79,26 @@ def test_nn_layers_name_every_node_they_make_inside_the_open_scope(fused, counts
     assert {p.scope for p in model.parameters()} == {"layer1", "layer2"}
 
 
-def test_put_in_scope_names_nodes_as_a_block_would():
-    y = Value(1.0) * 2
-    with scope("outer"):
-        put_in_scope("inner", [y])
-    assert y.scope == "outer/inner"
-    with pytest.raises(ValueError, match="scope"):
-        put_in_scope("a/b", [y])
+def test_a_scope_made_once_nests_where_it_is_entered_and_may_be_entered_inside_itself():
+    block = scope("inner")  # as nn's layers keep theirs: made once, entered on every call
+    with scope("outer"), block:
+        assert (Value(1.0) * 2).scope == "outer/inner"
+    with block:
+        with block:
+            assert (Value(1.0) * 2).scope == "inner/inner"
+        assert (Value(1.0) * 2).scope == "inner"
+    assert (Value(1.0) * 2).scope == ""
+
+
+def test_no_grad_and_scope_work_as_decorators_each_call_its_own_block():
+    @scope("helper")
+    @no_grad()
+    def helper(x):
+        return x * 2, helper_inside()
+
+    def helper_inside():
+        return (Value(1.0) + 1).scope
+
+    y, inside = helper(Value(3.0))
+    assert y.op == "" and y.scope == "helper" and inside == "helper"
+    assert (Value(1.0) * 2).op == "*"  # both blocks ended with the call

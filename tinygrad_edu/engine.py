@@ -46,15 +46,14 @@ import itertools
 import math
 import numbers
 import operator
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, ContextDecorator
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
 # sum is left out on purpose: ``from tinygrad_edu.engine import *`` must not hide Python's sum.
-__all__ = ["Value", "no_grad", "is_grad_enabled", "scope", "put_in_scope", "dot", "linear", "linear_layer",
+__all__ = ["Value", "no_grad", "is_grad_enabled", "scope", "dot", "linear", "linear_layer",
            "constant", "real", "topological_order", "OPS", "Op", "arguments"]
 
 
@@ -860,24 +859,37 @@ def arguments(node: Value, inputs: Sequence) -> tuple:
 # global load): inside a chain layer's scope a second read cost ~5% of the forward pass (measured).
 _blocks_say: ContextVar[tuple[bool, str | tuple[str, str]]] = ContextVar("tinygrad_edu_blocks",
                                                                          default=(True, ""))
-_open_blocks = 0  # no_grad() and scope() blocks open, in every thread
-_blocks_lock = threading.Lock()
+_open_blocks: list[None] = []  # one entry per no_grad() or scope() block open, in any thread
+# (a list: append and pop are atomic, so no lock)
 
 
-@contextmanager
-def _block(*, enabled: bool = True, names: tuple[str, str] | None = None) -> Iterator[None]:
-    """For the block: grad off (enabled=False) or new nodes in a scope; counted as open."""
-    global _open_blocks
-    was_enabled, was_names = _blocks_say.get()
-    token = _blocks_say.set((was_enabled and enabled, was_names if names is None else names))
-    with _blocks_lock:
-        _open_blocks += 1
-    try:
-        yield
-    finally:
-        with _blocks_lock:
-            _open_blocks -= 1
-        _blocks_say.reset(token)
+class _Block(ContextDecorator):
+    """For the block: grad off (name None) or new nodes in the scope ``name``, nested in the scope
+    open where it is entered; counted as open. A class, built once per layer by nn, rather than
+    @contextmanager: a layer's block per call must cost less than naming its nodes one by one."""
+
+    __slots__ = ("_name", "_alone", "_tokens")
+
+    def __init__(self, name: str | None) -> None:
+        self._name = name
+        self._alone = None if name is None else ("", name)  # its _names outside any scope, made once
+        self._tokens: list[Token] = []  # one per entry: the same block may be entered inside itself
+
+    def _recreate_cm(self) -> _Block:  # as a decorator: a fresh block per call (re-entrant)
+        return _Block(self._name)
+
+    def __enter__(self) -> None:
+        enabled, names = _blocks_say.get()
+        if self._name is None:
+            enabled = False
+        else:
+            names = ("", f"{names[1]}/{self._name}") if names else self._alone  # type: ignore[assignment]
+        self._tokens.append(_blocks_say.set((enabled, names)))
+        _open_blocks.append(None)
+
+    def __exit__(self, *exc: object) -> None:
+        _open_blocks.pop()
+        _blocks_say.reset(self._tokens.pop())
 
 
 def no_grad() -> AbstractContextManager[None]:
@@ -885,7 +897,7 @@ def no_grad() -> AbstractContextManager[None]:
     ``backward()`` on such a value is an error). Use it for inference and plotting:
     ``with no_grad(): score = model(x)``.
     """
-    return _block(enabled=False)
+    return _Block(None)
 
 
 def is_grad_enabled() -> bool:
@@ -896,27 +908,13 @@ def is_grad_enabled() -> bool:
 def scope(name: str) -> AbstractContextManager[None]:
     """Every Value made inside this block (leaves and ops) has ``node.scope == name``; scopes nest,
     ``with scope("block1"): with scope("attention"): ...`` gives "block1/attention" (as TensorBoard's
-    name scopes). Outside any scope ``node.scope`` is "". It costs nothing while no scope is open.
+    name scopes), nested where the block is entered: a scope made once (as nn's layers keep theirs)
+    may be entered anywhere, again and again. Outside any scope ``node.scope`` is "". It costs
+    nothing while no scope is open, and one read per node while one is.
     """
-    return _block(names=("", _nested(name)))
-
-
-def put_in_scope(name: str, nodes: Iterable[Value]) -> None:
-    """Give nodes the scope they would have had if made inside ``with scope(name):``. nn's layers
-    name their own nodes this way: cheaper than a block around every call."""
-    full = _nested(name)
-    unlabelled = ("", full)  # shared, as in a block
-    for node in nodes:
-        label = node.label
-        node._names = (label, full) if label else unlabelled
-
-
-def _nested(name: str) -> str:
-    """The scope ``name`` opened now: inside the scope open here, if any."""
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"scope(name): name must be a non-empty str without '/', got {name!r}")
-    outer = _blocks_say.get()[1]
-    return f"{outer[1]}/{name}" if outer else name
+    return _Block(name)
 
 
 # -- checking user input -----------------------------------------------------------------
