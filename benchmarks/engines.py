@@ -6,6 +6,7 @@ engine, so each one builds the same graph from the same numbers.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 
@@ -29,6 +30,11 @@ class ScalarEngine:
     @staticmethod
     def relu(v):
         return v.relu()
+
+    @staticmethod
+    def scope(name: str):
+        """A block naming a layer's nodes: only tinygrad_edu.scoped opens one."""
+        return contextlib.nullcontext()
 
     @staticmethod
     def backward(loss) -> None:
@@ -75,14 +81,35 @@ class TorchEngine(ScalarEngine):
         p.grad = None
 
 
+class ScopedEngine(ScalarEngine):
+    """This project's Values with each layer of the benchmark's model in ``tinygrad_edu.scope``:
+    beside tinygrad_edu, the same graph, it measures what naming a layer's nodes costs."""
+
+    def __init__(self) -> None:
+        super().__init__("tinygrad_edu.scoped", "tinygrad_edu")
+        try:
+            from tinygrad_edu import scope
+        except ImportError as e:  # a version before scopes
+            raise EngineMissing(f"tinygrad_edu.scope is not available ({e})") from None
+        self._scope = scope
+
+    def scope(self, name: str):
+        return self._scope(name)
+
+
 # tinygrad_edu: the benchmark's own model over this project's Values (a chain of + and *);
-# tinygrad_edu.nn: the project's nn.MLP (a neuron is one linear node); .nn-chain: nn.MLP(fused=False).
-ENGINES = ("tinygrad_edu", "tinygrad_edu.nn", "tinygrad_edu.nn-chain", "micrograd", "torch")
-OURS = ENGINES[:3]
+# tinygrad_edu.nn: the project's nn.MLP (a neuron is one linear node); .nn-chain: nn.MLP(fused=False);
+# tinygrad_edu.scoped: the benchmark's own model, each layer in a scope.
+ENGINES = ("tinygrad_edu", "tinygrad_edu.nn", "tinygrad_edu.nn-chain", "tinygrad_edu.scoped", "micrograd",
+           "torch")
+OURS = ENGINES[:4]
+MLP_ONLY = ENGINES[1:4]  # engines with a model of their own: the mlp, memory and moons workloads only
 
 
 def load(name: str) -> ScalarEngine:
     """The adapter for an engine name in ENGINES; EngineMissing when it is not installed."""
+    if name == "tinygrad_edu.scoped":
+        return ScopedEngine()
     if name in OURS:  # the same Values; the .nn ones run the project's own MLP
         engine = ScalarEngine("tinygrad_edu", "tinygrad_edu")
         engine.name = name

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from . import workloads
-from .engines import ENGINES, OURS
+from .engines import ENGINES, MLP_ONLY, OURS
 
 ROOT = Path(__file__).resolve().parents[1]
 RTOL = 1e-9  # how closely loss and gradient checksum must match the reference
@@ -86,7 +86,7 @@ def plan(args):
         for gc_on in (True, False):
             settings.append([{"workload": "mlp", "engine": e, "gc": gc_on, "iters": args.iters, **sizes}
                              for e in [*args.engines, *(["limit"] if gc_on else [])]])
-    scalar = [e for e in args.engines if not e.startswith("tinygrad_edu.nn")]  # no MLP in chain and wide
+    scalar = [e for e in args.engines if e not in MLP_ONLY]  # chain and wide are not an MLP
     if "chain" in args.workloads:
         settings += [[{"workload": "chain", "engine": e, "depth": d} for e in scalar] for d in args.depths]
     if "wide" in args.workloads:
@@ -206,7 +206,7 @@ def chain_table(results, args, engines):
     lines = ["chain: y = y·c + 0 repeated n times (2n ops), forward + backward, default recursion limit "
              f"({sys.getrecursionlimit()}); seconds, each depth in a fresh process",
              f"{'engine':16} " + " ".join(f"{f'n = {d:,}':>16}" for d in args.depths)]
-    for e in [e for e in engines if not e.startswith("tinygrad_edu.nn")]:
+    for e in [e for e in engines if e not in MLP_ONLY]:
         m = {"workload": "chain", "engine": e}
         cells = [_status(results, depth=d, **m) or f"{_median(results, 'total', depth=d, **m):.3f} s"
                  for d in args.depths]
@@ -221,7 +221,7 @@ def wide_table(results, args, engines):
     lines = [f"wide: Σ wᵢ·xᵢ over {args.pairs:,} pairs, forward + backward; seconds (× micrograd's pairwise "
              "tree, or its same reduction)",
              f"{'engine':16} " + " ".join(f"{how:>22}" for how in WIDE)]
-    for e in [e for e in engines if not e.startswith("tinygrad_edu.nn")]:
+    for e in [e for e in engines if e not in MLP_ONLY]:
         cells = []
         for how in WIDE:
             m = {"workload": "wide", "engine": e, "reduce": how}
@@ -269,7 +269,7 @@ def moons_table(results, args, engines):
 
 
 def targets_table(results, args):
-    generic, nn, chain_nn, micrograd = ({"engine": e} for e in (*OURS, "micrograd"))
+    generic, nn, chain_nn, scoped, micrograd = ({"engine": e} for e in (*OURS, "micrograd"))
     at_least, at_most = (lambda goal: lambda v: v >= goal), (lambda goal: lambda v: v <= goal)
 
     def mlp_speed(me, gc_on):
@@ -294,6 +294,10 @@ def targets_table(results, args):
          at_least(2)),
         ("mlp, nn fused=False vs micrograd, collector off", mlp_speed(chain_nn, False), "{:.1f}×", "≥ 2×",
          at_least(2)),
+        ("mlp, each layer in a scope vs none, collector off",
+         _ratio(results, {"workload": "mlp", "gc": False, **scoped},
+                {"workload": "mlp", "gc": False, **generic}),
+         "{:.3f}×", "≤ 1.1×", at_most(1.1)),
         (f"chain of n = {deepest:,}, forward + backward",
          _median(results, "total", workload="chain", depth=deepest, **generic), "{:.1f} s", "seconds",
          at_most(60)),

@@ -13,6 +13,7 @@ Each returns a dict of numbers, with ``loss`` and ``grads`` for the agreement ch
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import random
 import statistics
@@ -46,11 +47,12 @@ def generic_model(engine, weights):
     def forward(x):
         for i, layer in enumerate(layers):
             out = []
-            for *w, b in layer:
-                act = b
-                for wi, xi in zip(w, x):
-                    act = act + wi * xi
-                out.append(act if i == last else engine.relu(act))
+            with engine.scope(f"layer{i + 1}"):  # a block only for tinygrad_edu.scoped
+                for *w, b in layer:
+                    act = b
+                    for wi, xi in zip(w, x):
+                        act = act + wi * xi
+                    out.append(act if i == last else engine.relu(act))
             x = out
         return x[0]
 
@@ -111,6 +113,7 @@ class _Counter:
     name = "count"
     leaf = staticmethod(lambda x: _Counted())
     relu = staticmethod(lambda v: v.relu())
+    scope = staticmethod(lambda name: contextlib.nullcontext())
 
 
 def graph_nodes(spec) -> int:
@@ -241,6 +244,7 @@ def own_nodes(engine, loss) -> int | None:
 def chain(engine, spec):
     """y = y·c + 0, `depth` times: the deepest graph backward() can handle."""
     x, c = engine.leaf(1.5), engine.leaf(1.0)
+    gc.collect()  # the same collector state for every engine: what import left must not decide when it runs
     t0 = perf_counter()
     y = x
     for _ in range(spec["depth"]):
@@ -279,6 +283,7 @@ def wide(engine, spec):
     """Σ wᵢ·xᵢ over `pairs` pairs of leaves, reduced by spec["reduce"] (engine.dot: one node)."""
     ws, xs = wide_numbers(spec["pairs"])
     ws, xs = [engine.leaf(v) for v in ws], [engine.leaf(v) for v in xs]
+    gc.collect()  # as in chain
     t0 = perf_counter()
     if spec["reduce"] == "engine.dot":
         from tinygrad_edu.engine import dot

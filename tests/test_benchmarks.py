@@ -41,7 +41,8 @@ def test_the_table_prints_every_workload_and_the_targets(smoke):
                   "targets (measured in this run)", "limit (by hand)", "Python 3."):
         assert title in out
     assert "WRONG" not in out
-    for row in ("tinygrad_edu.nn-chain", "engine.dot", "÷ hand-written", "moons, 2 training steps"):
+    for row in ("tinygrad_edu.nn-chain", "tinygrad_edu.scoped", "engine.dot", "÷ hand-written",
+                "each layer in a scope vs none", "moons, 2 training steps"):
         assert row in out
 
 
