@@ -104,7 +104,6 @@ class TrainingRecorder:
         self.model = model
         self.structure = model.describe() if isinstance(model, MLP) else None
         if self.structure is not None:
-            self._params = list(model.parameters())  # type: ignore[attr-defined]
             nin = self.structure.sizes[0]
             self.X = [_point(x, nin, i) for i, x in enumerate(_sequence(X, "X"))]
         else:
@@ -114,8 +113,8 @@ class TrainingRecorder:
             if predict is not None:
                 raise TypeError("TrainingRecorder: predict= turns an nn.MLP's outputs into a label; "
                                 f"a {type(model).__name__} predicts with its own predict(x)")
-            self._params = list(model.parameters())  # type: ignore[attr-defined]
             self.X = list(_sequence(X, "X"))
+        self._params = list(model.parameters())  # type: ignore[attr-defined]
         self.y = list(_sequence(y, "y"))
         if not self.X or len(self.X) != len(self.y):
             raise ValueError(f"TrainingRecorder: X and y must be non-empty and as long as each other, "
